@@ -1,0 +1,224 @@
+"""Hybrid retrieval: dense (Chroma, multilingual e5) fused with BM25 (Dutch stemming).
+
+BM25 only understands Dutch words. An English question over Dutch documents shares almost no
+terms with them, and plain rank fusion lets BM25's noise pull good dense hits down. So BM25's
+weight in the fusion is scaled by how much of the question BM25 can actually see: the share of
+the question's content words that occur in the index vocabulary. A Dutch question keeps full
+weight; "How do we approach pupil transport?" gives BM25 nothing to say and a weight of zero;
+"What did Lelystad do?" lets BM25 contribute through the name.
+
+>>> r = HybridRetriever(Settings())
+>>> [p.kind for p in r.search("Wat kan de gemeente doen aan leerlingenvervoer?", k=3).passages][:1]
+['tekst']
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.chunk import embed_text
+from ingest.embeddings import Embedder, get_embedder
+from ingest.passage import Passage
+from ingest.pipeline import open_store
+from ingest.settings import Settings
+from ingest.store import Store
+
+from .text import analyze, content_words, detect_language, stem, surface_words, words
+
+
+@dataclass
+class Filters:
+    """Restrict retrieval to themes, passage kinds, regions or documents (any of each list)."""
+
+    themes: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.themes or self.kinds or self.regions or self.doc_ids)
+
+    def where(self) -> dict | None:
+        """The same restriction as a Chroma ``where`` clause."""
+        clauses: list[dict] = []
+        for key, values in (("themes", self.themes), ("regions", self.regions)):
+            if values:
+                parts = [{key: {"$contains": v}} for v in values]
+                clauses.append(parts[0] if len(parts) == 1 else {"$or": parts})
+        for key, values in (("kind", self.kinds), ("doc_id", self.doc_ids)):
+            if values:
+                clauses.append({key: {"$in": list(values)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def match(self, p: Passage) -> bool:
+        return ((not self.themes or bool(set(self.themes) & set(p.themes)))
+                and (not self.kinds or p.kind in self.kinds)
+                and (not self.regions or bool(set(self.regions) & set(p.regions)))
+                and (not self.doc_ids or p.doc_id in self.doc_ids))
+
+    def as_dict(self) -> dict:
+        return {"themes": self.themes, "kinds": self.kinds, "regions": self.regions,
+                "doc_ids": self.doc_ids}
+
+
+class LexicalIndex:
+    """BM25 over the passages' section + text, Dutch-analysed."""
+
+    def __init__(self, passages: list[Passage]):
+        import bm25s
+
+        self.passages = passages
+        self.ids = [p.id for p in passages]
+        self.tokens = [analyze(embed_text(p)) for p in passages]
+        self.vocab = {t for toks in self.tokens for t in toks}
+        # Unstemmed folded words too, for coverage of names like "Lelystad" or "OOGO".
+        self.surface = set().union(*(surface_words(embed_text(p)) for p in passages)) \
+            if passages else set()
+        self.bm25 = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+        if passages:
+            self.bm25.index([t or [""] for t in self.tokens], show_progress=False)
+
+    def coverage(self, question: str) -> float:
+        """Share of the question's content words BM25 can match (0 for English over Dutch)."""
+        cw = content_words(question)
+        if not cw:
+            return 0.0
+        return sum(1 for w in cw if stem(w) in self.vocab or w in self.surface) / len(cw)
+
+    def scores(self, question: str) -> np.ndarray:
+        q = analyze(question)
+        if not q or not self.passages:
+            return np.zeros(len(self.passages))
+        return np.asarray(self.bm25.get_scores(q), dtype=float)
+
+
+@dataclass
+class Retrieval:
+    question: str
+    lang: str
+    passages: list[Passage]  # ranked, fused score in .score
+    query_vector: list[float]
+    dense_best: float  # best cosine similarity among candidates (evidence strength)
+    bm25_weight: float
+    similarity: dict[str, float] = field(default_factory=dict)  # passage id -> cosine (dense)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    ws = words(text)
+    return {tuple(ws[i:i + n]) for i in range(max(1, len(ws) - n + 1))}
+
+
+def dedupe(passages: list[Passage], threshold: float = 0.8) -> list[Passage]:
+    """Drop passages whose word 3-grams overlap an earlier (better) one by more than threshold."""
+    kept: list[tuple[Passage, set]] = []
+    for p in passages:
+        sh = _shingles(p.text)
+        if any(len(sh & s) / max(1, min(len(sh), len(s))) > threshold for _, s in kept):
+            continue
+        kept.append((p, sh))
+    return [p for p, _ in kept]
+
+
+class HybridRetriever:
+    """Dense + BM25 retrieval with coverage-weighted reciprocal-rank fusion."""
+
+    RRF_K = 60
+    REVISION_TTL = 2.0  # seconds between checks whether another process changed the index
+
+    def __init__(self, settings: Settings, store: Store | None = None,
+                 embedder: Embedder | None = None, bm25_weight: float = 1.0):
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings)
+        self.store = store or open_store(settings, self.embedder)
+        self.bm25_weight = bm25_weight
+        self._lexical: LexicalIndex | None = None
+        self._revision: str | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    # The BM25 side is rebuilt only when the store's revision changes (another ingest).
+    def lexical(self) -> LexicalIndex:
+        now = time.monotonic()
+        with self._lock:
+            if self._lexical is None or now - self._checked > self.REVISION_TTL:
+                rev = self.store.revision()
+                self._checked = now
+                if self._lexical is None or rev != self._revision:
+                    self._lexical = LexicalIndex(self.store.all_passages())
+                    self._revision = rev
+            return self._lexical
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._lexical = None
+
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
+               mode: str = "hybrid") -> Retrieval:
+        """Rank passages for a question. ``mode``: hybrid (default), dense or bm25."""
+        k = k or self.settings.top_k
+        filters = filters or Filters()
+        t0 = time.perf_counter()
+        lex = self.lexical()
+        t1 = time.perf_counter()
+        # The query vector is needed even for BM25-only ranking: answers and refusals use it.
+        qvec = self.embedder.embed_query(question)
+        t2 = time.perf_counter()
+
+        dense: list[Passage] = []
+        if mode != "bm25":
+            dense = self.store.query(qvec, self.settings.dense_candidates, filters.where())
+        t3 = time.perf_counter()
+
+        coverage = lex.coverage(question)
+        w_bm25 = {"hybrid": self.bm25_weight * coverage, "dense": 0.0, "bm25": 1.0}[mode]
+        bm25_rank: list[tuple[int, float]] = []
+        if w_bm25 > 0:
+            scores = lex.scores(question)
+            order = np.argsort(-scores)
+            for i in order[: self.settings.bm25_candidates * 3]:
+                if scores[i] <= 0:
+                    break
+                if filters.match(lex.passages[i]):
+                    bm25_rank.append((int(i), float(scores[i])))
+                if len(bm25_rank) >= self.settings.bm25_candidates:
+                    break
+
+        fused: dict[str, float] = {}
+        by_id: dict[str, Passage] = {}
+        for r, p in enumerate(dense):
+            fused[p.id] = fused.get(p.id, 0.0) + 1.0 / (self.RRF_K + r + 1)
+            by_id[p.id] = p
+        for r, (i, s) in enumerate(bm25_rank):
+            p = lex.passages[i]
+            fused[p.id] = fused.get(p.id, 0.0) + w_bm25 / (self.RRF_K + r + 1)
+            by_id.setdefault(p.id, p.model_copy(update={"score": None}))
+        dense_sim = {p.id: p.score for p in dense}
+        ranked = sorted(fused, key=lambda i: -fused[i])
+        out = []
+        for pid in ranked:
+            p = by_id[pid].model_copy(update={"score": fused[pid]})
+            out.append(p)
+        out = dedupe(out)[:k]
+        if out:  # similarity of every returned passage, also those found by BM25 only
+            missing = [p.id for p in out if p.id not in dense_sim]
+            for pid, vec in self.store.passage_vectors(missing).items():
+                dense_sim[pid] = float(np.dot(qvec, vec))
+        t4 = time.perf_counter()
+        return Retrieval(
+            question=question,
+            lang=detect_language(question),
+            passages=out,
+            query_vector=qvec,
+            dense_best=max(dense_sim.values(), default=0.0),
+            bm25_weight=w_bm25,
+            similarity=dense_sim,
+            timings={"bm25_load": t1 - t0, "embed": t2 - t1, "dense": t3 - t2, "fuse": t4 - t3,
+                     "total": t4 - t0},
+        )

