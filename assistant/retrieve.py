@@ -1,4 +1,8 @@
-"""Hybrid retrieval: dense (Chroma, multilingual e5) fused with BM25 (Dutch stemming).
+"""Hybrid retrieval: dense passages and dense sentences (Chroma, multilingual e5) fused with BM25.
+
+Three signals are gathered for a pool of candidates: the passage's cosine similarity to the
+question, the best similarity of any of its sentences (a precise fact in a long passage), and
+BM25 with Dutch stemming. Each is standardised within the pool (z-scores) and summed.
 
 BM25 only understands Dutch words. An English question over Dutch documents shares almost no
 terms with them, and plain rank fusion lets BM25's noise pull good dense hits down. So BM25's
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.chunk import embed_text
+from ingest.chunk import lexical_text
 from ingest.embeddings import Embedder, get_embedder
 from ingest.passage import Passage
 from ingest.pipeline import open_store
@@ -75,10 +79,10 @@ class LexicalIndex:
 
         self.passages = passages
         self.ids = [p.id for p in passages]
-        self.tokens = [analyze(embed_text(p)) for p in passages]
+        self.tokens = [analyze(lexical_text(p)) for p in passages]
         self.vocab = {t for toks in self.tokens for t in toks}
         # Unstemmed folded words too, for coverage of names like "Lelystad" or "OOGO".
-        self.surface = set().union(*(surface_words(embed_text(p)) for p in passages)) \
+        self.surface = set().union(*(surface_words(lexical_text(p)) for p in passages)) \
             if passages else set()
         self.bm25 = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
         if passages:
@@ -127,10 +131,10 @@ def dedupe(passages: list[Passage], threshold: float = 0.8) -> list[Passage]:
 
 
 class HybridRetriever:
-    """Dense + BM25 retrieval with coverage-weighted reciprocal-rank fusion."""
+    """Dense passages + dense sentences + coverage-weighted BM25, z-score fusion in a pool."""
 
-    RRF_K = 60
     REVISION_TTL = 2.0  # seconds between checks whether another process changed the index
+    SENTENCE_CANDIDATES = 80
 
     def __init__(self, settings: Settings, store: Store | None = None,
                  embedder: Embedder | None = None, bm25_weight: float = 1.0):
@@ -164,6 +168,7 @@ class HybridRetriever:
         """Rank passages for a question. ``mode``: hybrid (default), dense or bm25."""
         k = k or self.settings.top_k
         filters = filters or Filters()
+        where = filters.where()
         t0 = time.perf_counter()
         lex = self.lexical()
         t1 = time.perf_counter()
@@ -171,54 +176,84 @@ class HybridRetriever:
         qvec = self.embedder.embed_query(question)
         t2 = time.perf_counter()
 
-        dense: list[Passage] = []
+        by_id: dict[str, Passage] = {}
+        dense: dict[str, float] = {}
+        sent: dict[str, float] = {}
         if mode != "bm25":
-            dense = self.store.query(qvec, self.settings.dense_candidates, filters.where())
+            for p in self.store.query(qvec, self.settings.dense_candidates, where):
+                dense[p.id] = float(p.score or 0.0)
+                by_id[p.id] = p
+            sent = self.store.query_sentences(qvec, self.SENTENCE_CANDIDATES, where)
         t3 = time.perf_counter()
 
         coverage = lex.coverage(question)
         w_bm25 = {"hybrid": self.bm25_weight * coverage, "dense": 0.0, "bm25": 1.0}[mode]
-        bm25_rank: list[tuple[int, float]] = []
+        bm25: dict[str, float] = {}
         if w_bm25 > 0:
             scores = lex.scores(question)
-            order = np.argsort(-scores)
-            for i in order[: self.settings.bm25_candidates * 3]:
-                if scores[i] <= 0:
+            for i in np.argsort(-scores):
+                if scores[i] <= 0 or len(bm25) >= self.settings.bm25_candidates:
                     break
-                if filters.match(lex.passages[i]):
-                    bm25_rank.append((int(i), float(scores[i])))
-                if len(bm25_rank) >= self.settings.bm25_candidates:
-                    break
+                p = lex.passages[i]
+                if filters.match(p):
+                    bm25[p.id] = float(scores[i])
+                    by_id.setdefault(p.id, p)
 
-        fused: dict[str, float] = {}
-        by_id: dict[str, Passage] = {}
-        for r, p in enumerate(dense):
-            fused[p.id] = fused.get(p.id, 0.0) + 1.0 / (self.RRF_K + r + 1)
-            by_id[p.id] = p
-        for r, (i, s) in enumerate(bm25_rank):
-            p = lex.passages[i]
-            fused[p.id] = fused.get(p.id, 0.0) + w_bm25 / (self.RRF_K + r + 1)
-            by_id.setdefault(p.id, p.model_copy(update={"score": None}))
-        dense_sim = {p.id: p.score for p in dense}
-        ranked = sorted(fused, key=lambda i: -fused[i])
-        out = []
-        for pid in ranked:
-            p = by_id[pid].model_copy(update={"score": fused[pid]})
-            out.append(p)
-        out = dedupe(out)[:k]
-        if out:  # similarity of every returned passage, also those found by BM25 only
-            missing = [p.id for p in out if p.id not in dense_sim]
-            for pid, vec in self.store.passage_vectors(missing).items():
-                dense_sim[pid] = float(np.dot(qvec, vec))
+        if mode == "bm25":
+            pool = list(bm25)
+            fused = {pid: bm25[pid] for pid in pool}
+        else:
+            pool = list(dict.fromkeys([*dense, *sent, *bm25]))
+            self._complete(pool, qvec, by_id, dense, sent, lex)
+            if mode == "dense":
+                fused = {pid: dense[pid] for pid in pool}
+            else:
+                fused = _zsum(pool, [(1.0, dense), (1.0, sent), (w_bm25, bm25)])
+        ranked = sorted(pool, key=lambda pid: -fused[pid])
+        out = dedupe([by_id[pid].model_copy(update={"score": fused[pid]}) for pid in ranked])[:k]
+        if out and mode == "bm25":  # similarity of the returned passages, for answers/refusals
+            for pid, vec in self.store.passage_vectors([p.id for p in out]).items():
+                dense[pid] = float(np.dot(qvec, vec))
         t4 = time.perf_counter()
         return Retrieval(
             question=question,
             lang=detect_language(question),
             passages=out,
             query_vector=qvec,
-            dense_best=max(dense_sim.values(), default=0.0),
+            dense_best=max(dense.values(), default=0.0),
             bm25_weight=w_bm25,
-            similarity=dense_sim,
+            similarity=dense,
             timings={"bm25_load": t1 - t0, "embed": t2 - t1, "dense": t3 - t2, "fuse": t4 - t3,
                      "total": t4 - t0},
         )
+
+    def _complete(self, pool: list[str], qvec: list[float], by_id: dict[str, Passage],
+                  dense: dict[str, float], sent: dict[str, float], lex: LexicalIndex) -> None:
+        """Fill in the signals a pool member lacks (found by one side but not the other)."""
+        q = np.asarray(qvec, dtype=np.float32)
+        missing = [pid for pid in pool if pid not in dense]
+        for pid, vec in self.store.passage_vectors(missing).items():
+            dense[pid] = float(np.dot(q, np.asarray(vec, dtype=np.float32)))
+        missing = [pid for pid in pool if pid not in sent]
+        for pid, rows in self.store.sentence_vectors(missing).items():
+            sent[pid] = max(float(np.dot(q, np.asarray(v, dtype=np.float32))) for _, _, v in rows)
+        lex_ids = {p.id: i for i, p in enumerate(lex.passages)}
+        for pid in pool:
+            if pid not in by_id and pid in lex_ids:
+                by_id[pid] = lex.passages[lex_ids[pid]]
+            dense.setdefault(pid, min(dense.values(), default=0.0))
+            sent.setdefault(pid, min(sent.values(), default=0.0))
+
+
+def _zsum(pool: list[str], signals: list[tuple[float, dict[str, float]]]) -> dict[str, float]:
+    """Weighted sum of z-scores over the pool; a missing value counts as the pool minimum."""
+    total = np.zeros(len(pool))
+    for weight, values in signals:
+        if weight <= 0 or not values:
+            continue
+        floor = min(values.values())
+        x = np.array([values.get(pid, floor) for pid in pool], dtype=float)
+        std = x.std()
+        if std > 1e-9:
+            total += weight * (x - x.mean()) / std
+    return dict(zip(pool, total.tolist()))

@@ -218,7 +218,7 @@ def _embed(passages: list[Passage], embedder: Embedder, progress: Progress, file
     sentences: list[SentenceRecord] = []
     for p in passages:
         for i, (a, b) in enumerate(sentence_spans(p.text)):
-            sentences.append(SentenceRecord(p.id, p.doc_id, i, a, b))
+            sentences.append(SentenceRecord(p, i, a, b))
     total = len(passages) + len(sentences)
     done = 0
 
@@ -227,8 +227,6 @@ def _embed(passages: list[Passage], embedder: Embedder, progress: Progress, file
         done += k
         progress((file_no + done / max(total, 1)) / max(n_files, 1), name)
 
-    by_id = {p.id: p for p in passages}
     vectors = embedder.embed_passages([embed_text(p) for p in passages], step)
-    sent_vectors = embedder.embed_passages(
-        [by_id[s.passage_id].text[s.start:s.end] for s in sentences], step, batch_size=32)
+    sent_vectors = embedder.embed_passages([s.text for s in sentences], step, batch_size=32)
     return vectors, sentences, sent_vectors

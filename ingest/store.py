@@ -50,15 +50,29 @@ class DocState:
 
 @dataclass
 class SentenceRecord:
-    passage_id: str
-    doc_id: str
+    passage: Passage
     index: int
     start: int  # offsets relative to the passage text
     end: int
 
     @property
     def id(self) -> str:
-        return f"{self.passage_id}:{self.index}"
+        return f"{self.passage.id}:{self.index}"
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start:self.end]
+
+    def metadata(self) -> dict:
+        """Sentence metadata carries the passage's filter fields, so filters apply to it too."""
+        p = self.passage
+        meta = {"passage_id": p.id, "doc_id": p.doc_id, "kind": p.kind, "start": self.start,
+                "end": self.end}
+        if p.themes:
+            meta["themes"] = list(p.themes)
+        if p.regions:
+            meta["regions"] = list(p.regions)
+        return meta
 
 
 def index_fingerprint(embedder_id: str, taxonomy_fp: str) -> str:
@@ -238,6 +252,21 @@ class Store:
                 for i, d, m, dist in zip(res["ids"][0], res["documents"][0],
                                          res["metadatas"][0], res["distances"][0])]
 
+    def query_sentences(self, vector: list[float], k: int,
+                        where: dict | None = None) -> dict[str, float]:
+        """Best sentence similarity per passage among the k nearest sentences."""
+        _, s = self._collections()
+        n = self._call(s.count)
+        if n == 0:
+            return {}
+        res = self._call(s.query, query_embeddings=[vector], n_results=min(k, n), where=where,
+                         include=["metadatas", "distances"])
+        best: dict[str, float] = {}
+        for meta, dist in zip(res["metadatas"][0], res["distances"][0]):
+            pid = meta["passage_id"]
+            best[pid] = max(best.get(pid, -1.0), 1.0 - float(dist))
+        return best
+
     def sentence_vectors(self, passage_ids: Iterable[str]) -> dict[str, list[tuple[int, int, list[float]]]]:
         """Per passage: (start, end, embedding) of each sentence, in text order."""
         ids = list(dict.fromkeys(passage_ids))
@@ -277,8 +306,7 @@ class Store:
                 s.upsert,
                 ids=[r.id for r in batch],
                 embeddings=sentence_vectors[i:i + BATCH],
-                metadatas=[{"passage_id": r.passage_id, "doc_id": r.doc_id, "start": r.start,
-                            "end": r.end} for r in batch],
+                metadatas=[r.metadata() for r in batch],
             )
         extra = {"doc_sha": doc_sha, "doc_chunks": len(passages)}
         for i in range(0, len(passages), BATCH):

@@ -285,17 +285,31 @@ def eval_cmd(
         [], "--config", help="Welke configuraties (herhaalbaar): bm25, dense, hybrid. "
                              "Standaard alle drie."),
     tolerance: float = typer.Option(0.02, "--tolerance", help="Toegestane daling per metriek."),
+    calibrate: bool = typer.Option(
+        False, "--calibrate", help="In plaats van meten: de weigerdrempels opnieuw afstellen op de "
+                                   "ontwikkelvragen (evals/dev_questions.jsonl) en opslaan in "
+                                   "assistant/calibration.json."),
 ) -> None:
     """Antwoordkwaliteit meten op een vragenset, met baselines, rapport en vergelijking."""
-    from evals.gold import DEFAULT_QUESTIONS, GoldSetError, load_questions
+    from evals.gold import DEFAULT_QUESTIONS, DEV_QUESTIONS, GoldSetError, load_questions
     from evals.report import SUMMARY_HEADER, summary_rows, to_markdown, write_chart
     from evals.runner import CONFIGS, compare, run_eval, write_json
 
-    qpath = questions or DEFAULT_QUESTIONS
+    qpath = questions or (DEV_QUESTIONS if calibrate else DEFAULT_QUESTIONS)
     try:
         qs = load_questions(qpath)
     except GoldSetError as e:
         _fail(str(e), 2)
+    if calibrate:
+        from evals.calibrate import fit_calibration, save_calibration
+
+        cal, figures = fit_calibration(settings(), qs, assistant=_assistant())
+        save_calibration(cal, figures)
+        typer.echo(f"Drempels: nl {cal.threshold_nl:.4f}, en {cal.threshold_en:.4f}; gewichten: "
+                   f"passage {cal.w_passage}, dekking {cal.w_coverage}")
+        typer.echo(f"Op {figures['questions']} vragen: weigerrecall {figures['refusal_recall']:.2f}, "
+                   f"onterecht geweigerd {figures['false_refusal_rate']:.2f}")
+        return
     configs = config or list(CONFIGS)
     bad = [c for c in configs if c not in CONFIGS]
     if bad:
@@ -322,9 +336,10 @@ def eval_cmd(
     write_json(report, out / "report.json")
     (out / "report.md").write_text(to_markdown(report, comparison), encoding="utf-8")
     write_chart(report, out / "chart.png")
-    widths = [max(len(h), 8) for h in SUMMARY_HEADER]
+    rows = summary_rows(report)
+    widths = [max(len(x) for x in col) for col in zip(SUMMARY_HEADER, *rows)]
     typer.echo("  ".join(h.ljust(w) for h, w in zip(SUMMARY_HEADER, widths)))
-    for row in summary_rows(report):
+    for row in rows:
         typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)))
     typer.echo(f"\nRapport: {out / 'report.md'}, {out / 'report.json'}, {out / 'chart.png'}")
     if comparison:

@@ -1,0 +1,72 @@
+"""Shared fixtures: real models, a real Chroma, documents generated on the fly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def indexed_settings(tmp_path_factory):
+    """Settings whose data dir holds an index of the bundled corpus (built once per session)."""
+    from ingest.pipeline import ingest_paths
+    from ingest.settings import Settings
+
+    data = tmp_path_factory.mktemp("index")
+    settings = Settings(data_dir=data)
+    report = ingest_paths([CORPUS], settings)
+    assert report.ok, report.summary()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(indexed_settings):
+    from assistant.answer import Assistant
+
+    return Assistant(indexed_settings)
+
+
+@pytest.fixture
+def fresh_settings(tmp_path):
+    from ingest.settings import Settings
+
+    return Settings(data_dir=tmp_path / "data")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 300, cwd: Path | None = None):
+    """Run the `inclusie` command in a subprocess (the way a user does)."""
+    full_env = {**os.environ, **(env or {})}
+    exe = shutil.which("inclusie", path=str(Path(sys.executable).parent)) or "inclusie"
+    return subprocess.run([exe, *args], capture_output=True, text=True, env=full_env,
+                          timeout=timeout, cwd=cwd or REPO)
+
+
+def copy_corpus(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in CORPUS.iterdir():
+        shutil.copy(f, dest / f.name)
+    return dest
