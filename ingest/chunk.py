@@ -24,7 +24,7 @@ from .passage import Passage
 from .tags import Taxonomy
 
 # Bump when chunk boundaries or passage fields change: the index is then rebuilt, never mixed.
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"
 
 MIN_WORDS = 120
 TARGET_WORDS = 250
@@ -41,7 +41,7 @@ _BULLET = re.compile(r"^(?:[-–•*·▪◦]|\d{1,2}[.)])\s+")
 _QUOTES = re.compile(r"[“”„\"]")
 _EXAMPLE_START = re.compile(
     r"^[“„\"](?:In|Binnen|Bij|Vanuit)\s+"
-    r"(?:(?:de|het|gemeente|regio|grote|samenwerkingsverband|SWV|PO|VO)\s+)*[A-Z’']")
+    r"(?:(?:de|het|gemeente|regio|grote|samenwerkingsverband|SWV|PO|VO)\s+)*(?:[A-Z][a-z]|[’']s-)")
 
 
 @dataclass

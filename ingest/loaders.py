@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +20,11 @@ from .errors import IngestError, UnsupportedFile
 
 SUPPORTED = (".txt", ".md", ".pdf", ".docx")
 METADATA_FILES = {"catalog.yaml", "taxonomy.yaml"}
+
+# pypdf logs warnings on damaged files ("EOF marker not found"); with no logging configured Python
+# prints them to stderr, as lines that name no file, next to our own one-line error. Apps that
+# configure logging still receive them through the root logger.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,7 @@ def _load_pdf(path: Path, data: bytes, sha: str) -> RawDocument:
                 ok = 0
             if not ok:
                 raise IngestError(path, "PDF is beveiligd met een wachtwoord")
-        pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+        pages = [Page(i + 1, _page_text(page)) for i, page in enumerate(reader.pages)]
         title = ""
         try:
             title = (reader.metadata.title or "") if reader.metadata else ""
@@ -142,6 +148,47 @@ def _load_pdf(path: Path, data: bytes, sha: str) -> RawDocument:
     except Exception as e:  # noqa: BLE001 - pypdf may raise anything on malformed input
         raise IngestError(path, f"PDF kan niet worden gelezen: {_short(e)}") from None
     return RawDocument(path, "pdf", pages, sha, title_hint=str(title).strip())
+
+
+def _page_text(page) -> str:
+    """A PDF page's text, with a blank line where the vertical gap between lines opens a new block.
+
+    pypdf ends every line with a single newline, so a heading, a TIP box and the paragraphs of a
+    page ran together and the cleaner reflowed the whole page into one paragraph: no sections, no
+    tip passages. The documents in corpus/ (extracted with another tool) keep such gaps as blank
+    lines; this restores them. A gap is a drop clearly larger than the page's line spacing (the
+    smallest drop between lines), or a jump upwards (next column, text box).
+    """
+    frags: list[tuple[str, float, float]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]  # baseline in page space
+        frags.append((text, y, abs(font_size * tm[3] * cm[3]) or float(font_size or 0)))
+
+    raw = page.extract_text(visitor_text=visit) or ""
+    if "".join(t for t, _, _ in frags) != raw:
+        return raw  # the visitor did not see exactly the page text: keep pypdf's own
+    # (baseline, font size) of each line of ``raw``: where its first visible fragment was drawn.
+    where: list[tuple[float, float] | None] = [None]
+    for text, y, size in frags:
+        for k, piece in enumerate(text.split("\n")):
+            if k:
+                where.append(None)
+            if piece.strip() and where[-1] is None and k == 0:
+                where[-1] = (y, size)
+    lines = raw.split("\n")
+    drops = [a[0] - b[0] for a, b in zip(where, where[1:])
+             if a and b and a[0] - b[0] > 0.5 * max(a[1], 1.0)]
+    if not drops:
+        return raw
+    step = min(drops)
+    out = [lines[0]]
+    for i in range(1, len(lines)):
+        a, b = where[i - 1], where[i]
+        if a and b and (a[0] - b[0] > 1.3 * step or b[0] - a[0] > max(a[1], 1.0)):
+            out.append("")
+        out.append(lines[i])
+    return "\n".join(out)
 
 
 _HEADING_STYLE = re.compile(r"^(heading|kop)\s*(\d)", re.I)

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         25.0, description="Largest document accepted by ingest and upload, in megabytes."
     )
+    max_upload_files: int = Field(20, description="Most files accepted in one upload.")
+    host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(7860, description="Port of the web app.")
+    auth: str | None = Field(
+        None, description="Optional login for the web app as 'user:password'.")
     top_k: int = Field(5, description="Passages shown with an answer.")
     dense_candidates: int = Field(30, description="Candidates taken from the dense index before fusion.")
     bm25_candidates: int = Field(30, description="Candidates taken from BM25 before fusion.")
@@ -67,6 +72,18 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite"
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.data_dir / "eval-report"
 
     @property
     def max_file_bytes(self) -> int:

@@ -109,14 +109,20 @@ class Store:
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if self.settings.chroma_url:
+            import httpx
+
             u = urlparse(self.settings.chroma_url)
+            host = u.hostname or "127.0.0.1"
+            port = u.port or (443 if u.scheme == "https" else 8000)
+            # chromadb's HttpClient constructor already talks to the server with no timeout, so a
+            # hung server (accepts, never answers) blocked every caller forever. A bounded
+            # heartbeat first turns that into IndexUnavailable after chroma_timeout seconds.
+            httpx.get(f"{'https' if u.scheme == 'https' else 'http'}://{host}:{port}/api/v2/heartbeat",
+                      timeout=self.settings.chroma_timeout).raise_for_status()
             client = chromadb.HttpClient(
-                host=u.hostname or "127.0.0.1", port=u.port or (443 if u.scheme == "https" else 8000),
-                ssl=u.scheme == "https", settings=chroma_settings)
+                host=host, port=port, ssl=u.scheme == "https", settings=chroma_settings)
             session = getattr(getattr(client, "_server", None), "_session", None)
             if session is not None:  # chromadb's HTTP client waits forever by default
-                import httpx
-
                 session.timeout = httpx.Timeout(self.settings.chroma_timeout)
             return client
         self.settings.chroma_path.mkdir(parents=True, exist_ok=True)

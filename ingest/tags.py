@@ -35,7 +35,10 @@ class Taxonomy:
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Taxonomy":
-        return _load(Path(path or BUNDLED_CORPUS / "taxonomy.yaml").resolve())
+        # Keyed on the content, not the path: an edited file must change the fingerprint (and so
+        # rebuild the index) in a long-running process too, e.g. the app between two uploads.
+        raw = Path(path or BUNDLED_CORPUS / "taxonomy.yaml").read_bytes()
+        return _load(raw)
 
     @property
     def theme_keys(self) -> list[str]:
@@ -70,8 +73,7 @@ class Taxonomy:
 
 
 @lru_cache(maxsize=8)
-def _load(path: Path) -> Taxonomy:
-    raw = path.read_bytes()
+def _load(raw: bytes) -> Taxonomy:
     data = yaml.safe_load(raw) or {}
     themes = []
     for key, spec in (data.get("themes") or {}).items():

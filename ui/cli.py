@@ -351,6 +351,59 @@ def eval_cmd(
             raise typer.Exit(1)
 
 
+# -- serve -----------------------------------------------------------------------------------
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, "--host", help="Adres (standaard 127.0.0.1: alleen "
+                                                             "deze computer)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Poort (standaard 7860)."),
+) -> None:
+    """De webapp starten: chat met bronnen, filters, uploads, feedback en evaluatie."""
+    import os
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from ui.app import AppContext, is_loopback, launch
+
+    s = settings()
+    host = host or s.host
+    port = port or s.port
+    if not is_loopback(host) and not s.auth:
+        typer.echo(f"WAARSCHUWING: de app luistert op {host} zonder login; iedereen die deze "
+                   "computer kan bereiken kan vragen stellen en documenten toevoegen. Zet "
+                   "INCLUSIE_AUTH=gebruiker:wachtwoord of gebruik --host 127.0.0.1.", err=True)
+    a = _assistant()
+    typer.echo("Voorbeeldvragen controleren ...", err=True)
+    ctx = AppContext.create(s, a)
+    typer.echo(f"Inclusie-assistent draait op http://{host}:{port}  (stoppen: Ctrl+C)", err=True)
+    try:
+        launch(ctx, host, port, s.auth)
+    except ValueError as e:
+        _fail(str(e), 2)
+
+
+# -- feedback --------------------------------------------------------------------------------
+feedback_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                           help="Feedback op antwoorden uit de webapp.")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Path = typer.Option(Path("feedback-vragen.jsonl"), "--out",
+                             help="JSONL-bestand voor de concept-evaluatievragen."),
+) -> None:
+    """Antwoorden met duim omlaag exporteren als concept-vragen voor de evaluatie."""
+    from ui.feedback import FeedbackStore, export_drafts
+
+    s = settings()
+    if not s.feedback_db.exists():
+        typer.echo("Er is nog geen feedback opgeslagen.")
+        raise typer.Exit(0)
+    n = export_drafts(FeedbackStore(s.feedback_db), out)
+    typer.echo(f"{n} concept-vragen geschreven naar {out}. Vul per vraag 'evidence' in (en "
+               "controleer 'answerable') voordat u ze aan een vragenset toevoegt.")
+
+
 def main() -> None:
     app()
 
