@@ -143,7 +143,10 @@ class SentenceTransformerEmbeddings(Embedder):
 
     @property
     def dim(self) -> int:  # type: ignore[override]
-        return int(self.model.get_sentence_embedding_dimension())
+        m = self.model
+        # renamed in sentence-transformers 6; the old name still works but warns
+        fn = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(fn())
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         model = self.model

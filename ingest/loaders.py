@@ -77,6 +77,8 @@ def read_checked(path: Path, max_bytes: int | None = None) -> bytes:
                   f"(wel: {', '.join(SUPPORTED)})")
     if not path.exists():
         raise IngestError(path, "bestand bestaat niet")
+    if not path.is_file():
+        raise IngestError(path, "is geen bestand")
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise IngestError(
@@ -84,7 +86,10 @@ def read_checked(path: Path, max_bytes: int | None = None) -> bytes:
                   "(instelling INCLUSIE_MAX_FILE_MB)")
     if size == 0:
         raise IngestError(path, "bestand is leeg")
-    return path.read_bytes()
+    try:
+        return path.read_bytes()
+    except OSError as e:  # permission denied, a directory named *.txt, a vanished network file
+        raise IngestError(path, f"bestand kan niet worden gelezen ({e.strerror or e})") from None
 
 
 def parse_file(path: Path, data: bytes) -> RawDocument:

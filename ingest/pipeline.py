@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import re
 import threading
 import unicodedata
@@ -105,6 +106,19 @@ def _catalog_for(path: Path, roots: list[Path]) -> dict:
     return {}
 
 
+def _doc_sha(data: bytes, entry: dict) -> str:
+    """What decides whether a stored document is current: the file and its catalog title/kind.
+
+    Passages carry the title and kind from catalog.yaml, so an edited entry must re-ingest the
+    document even when the file is unchanged. Without an entry this is the plain file hash.
+    """
+    sha = file_sha256(data)
+    meta = {k: str(entry[k]) for k in ("title", "kind") if entry.get(k)}
+    if not meta:
+        return sha
+    return file_sha256(f"{sha}\x00{json.dumps(meta, sort_keys=True)}".encode())
+
+
 def _title(doc: RawDocument, text: str, entry: dict) -> str:
     if entry.get("title"):
         return str(entry["title"])
@@ -181,14 +195,14 @@ def ingest_paths(
             seen_ids[doc_id] = path
             try:
                 data = read_checked(path, settings.max_file_bytes)
-                sha = file_sha256(data)
+                entry = _catalog_for(path, roots)
+                sha = _doc_sha(data, entry)
                 state = states.get(doc_id)
                 if state and state.complete and state.sha == sha:
                     report.results.append(FileResult(path, "skipped", doc_id, state.present))
                     continue
                 doc = parse_file(path, data)
-                passages = prepare_document(doc, doc_id, _catalog_for(path, roots), embedder,
-                                            taxonomy)
+                passages = prepare_document(doc, doc_id, entry, embedder, taxonomy)
                 vectors, sentences, sent_vectors = _embed(passages, embedder, progress,
                                                           n, len(files), path.name)
                 store.replace_document(doc_id, sha, passages, vectors, sentences, sent_vectors)

@@ -5,9 +5,10 @@ embeddings of every sentence, which extractive answers use to pick the sentences
 question. The collection names carry a fingerprint of the embedder, the chunker version and the
 tag vocabulary: change any of them and a new index is built next to the old one, never mixed.
 
-Each passage also carries ``doc_sha`` (hash of the source file) and ``doc_chunks`` (how many
-passages the document has). A document is complete when exactly that many passages with that hash
-are stored, so an ingest killed halfway is detected and redone by the next run.
+Each passage also carries ``doc_sha`` (hash of the source file and its catalog title/kind) and
+``doc_chunks`` (how many passages the document has). A document is complete when exactly that
+many passages with that hash are stored, so an ingest killed halfway is detected and redone by
+the next run.
 
 >>> store = Store(Settings(data_dir="/tmp/inclusie-doctest"), embedder_id="x")
 >>> store.count()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Set up (first time) and run the main job on the bundled corpus.
+# Set up (first time) and start the web chat on the bundled corpus: http://127.0.0.1:7860
+# (the first start reads the bundled documents into the index; later starts reuse it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/inclusie ingest
-.venv/bin/inclusie ask "Wat kan de gemeente doen aan leerlingenvervoer?"
+exec .venv/bin/inclusie serve "$@"

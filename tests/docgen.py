@@ -74,7 +74,7 @@ def write_docx(path: Path, blocks: list[tuple[str, object]]) -> Path:
     return path
 
 
-def write_notes(folder: Path, n: int, *, tips: int = 4, words: int = 80, seed: int = 0,
+def write_notes(folder: Path, n: int, *, tips: int = 3, words: int = 40, seed: int = 0,
                 prefix: str = "notitie") -> list[Path]:
     """``n`` text documents, each an intro plus ``tips`` TIP paragraphs (one passage per TIP)."""
     folder.mkdir(parents=True, exist_ok=True)

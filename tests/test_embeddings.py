@@ -152,6 +152,7 @@ def test_switching_embedders_rebuilds_the_index_without_mixing(tmp_path):
     """e5 -> MiniLM -> e5 in one data dir: each switch builds its own collection from scratch
     (both models give 384-d vectors, so only the fingerprint keeps them apart)."""
     import chromadb
+    from chromadb.config import Settings as ChromaSettings
 
     from assistant.answer import Assistant
     from ingest.chunk import embed_text
@@ -168,7 +169,10 @@ def test_switching_embedders_rebuilds_the_index_without_mixing(tmp_path):
     st_settings = Settings(data_dir=data, embedder="all-MiniLM-L6-v2")
 
     def collections() -> set[str]:
-        client = chromadb.PersistentClient(path=str(data / "chroma"))
+        # Same client settings as Store: chromadb allows one configuration per path and process.
+        client = chromadb.PersistentClient(
+            path=str(data / "chroma"),
+            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
         return {c if isinstance(c, str) else c.name for c in client.list_collections()}
 
     def top_doc(settings: Settings, question: str) -> str:

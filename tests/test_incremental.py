@@ -59,8 +59,8 @@ def assert_same_index(settings: Settings, reference: Settings) -> None:
     assert sentence_count(settings) == sentence_count(reference)
 
 
-def status(data: Path) -> dict:
-    r = run_cli("status", "--json", env=env_for(data))
+def status(data: Path, **env) -> dict:
+    r = run_cli("status", "--json", env={**env_for(data), **env})
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -88,14 +88,14 @@ def test_second_ingest_skips_everything_and_writes_nothing(tmp_path):
 
 def test_changed_document_is_replaced_without_leftovers(tmp_path):
     folder = tmp_path / "docs"
-    a, b = write_notes(folder, 2, tips=5, seed=2)
+    a, b = write_notes(folder, 2, tips=4, seed=2)
     settings = Settings(data_dir=tmp_path / "data")
     ingest_paths([folder], settings)
     old_tip = next(p.text for p in passages(settings) if p.doc_id == "notitie-0" and p.kind == "tip")
     b_before = [p.id for p in passages(settings) if p.doc_id == "notitie-1"]
 
     # shorter, with one new sentence: fewer passages than before
-    a.write_text(f"Notitie herzien\n\n{filler(60, 99)}\n\nTIP: Spreek een vaste contactpersoon "
+    a.write_text(f"Notitie herzien\n\n{filler(40, 99)}\n\nTIP: Spreek een vaste contactpersoon "
                  "per school af.\n", encoding="utf-8")
     r = run_cli("ingest", str(folder), env=env_for(settings.data_dir))
     assert r.returncode == 0, r.stderr
@@ -129,10 +129,32 @@ def test_prune_removes_documents_whose_file_is_gone(tmp_path):
     assert_same_index(settings, clean_build(folder, tmp_path / "fresh"))
 
 
+def test_catalog_edit_reaches_the_index_on_the_next_ingest(tmp_path):
+    folder = tmp_path / "docs"
+    write_notes(folder, 2, seed=8)
+    catalog = folder / "catalog.yaml"
+    catalog.write_text("notitie-0.txt:\n  title: Concepttitel\n  kind: overig\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest_paths([folder], settings)
+
+    catalog.write_text("notitie-0.txt:\n  title: Stappenplan thuiszitters\n  kind: stappenplan\n",
+                       encoding="utf-8")
+    r = run_cli("ingest", str(folder), env=env_for(settings.data_dir))
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^bijgewerkt\s+notitie-0\.txt", r.stdout, re.M)
+    assert re.search(r"^ongewijzigd\s+notitie-1\.txt", r.stdout, re.M)
+    docs = {d["doc_id"]: d for d in status(settings.data_dir)["docs"]}
+    assert (docs["notitie-0"]["title"], docs["notitie-0"]["kind"]) == (
+        "Stappenplan thuiszitters", "stappenplan")
+    assert {p.title for p in passages(settings) if p.doc_id == "notitie-0"} == {
+        "Stappenplan thuiszitters"}
+    assert_same_index(settings, clean_build(folder, tmp_path / "fresh"))
+
+
 # -- crash safety ---------------------------------------------------------------------------
 def test_ingest_interrupted_mid_document_is_completed_by_the_next_run(tmp_path, monkeypatch):
     folder = tmp_path / "docs"
-    write_notes(folder, 3, tips=5, seed=4)
+    write_notes(folder, 3, seed=4)
     settings = Settings(data_dir=tmp_path / "data")
     monkeypatch.setattr("ingest.store.BATCH", 2)
     store = open_store(settings)
@@ -170,7 +192,7 @@ def _inclusie() -> str:
 
 
 def _kill_mid_run(folder: Path, data: Path, names: list[str], timeout: float = 120) -> bool:
-    """Start `inclusie ingest`, SIGKILL it when the third file is almost embedded.
+    """Start `inclusie ingest`, SIGKILL it when the third file is (almost) embedded.
 
     Returns False when the run finished before it could be killed.
     """
@@ -214,12 +236,17 @@ def test_ingest_killed_by_the_os_recovers_on_the_next_run(tmp_path):
     for attempt in range(3):
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(tmp_path / "data", ignore_errors=True)
-        paths = write_notes(folder, n, tips=4, words=200, seed=5)
+        paths = write_notes(folder, n, words=100, seed=5)
         if _kill_mid_run(folder, tmp_path / "data", [p.name for p in paths]):
             break
         n *= 2  # finished before the kill: give it more to do
     else:
         pytest.fail("ingest always finished before it could be killed")
+
+    # killed mid-run: the documents before the third are in, the rest is not
+    docs = {d["doc_id"]: d for d in status(tmp_path / "data")["docs"]}
+    assert docs["notitie-0"]["complete"] and docs["notitie-1"]["complete"]
+    assert sum(d["complete"] for d in docs.values()) < n
 
     # the two documents finished before the kill are kept, not redone
     r = run_cli("ingest", str(folder), env=env_for(tmp_path / "data"))
@@ -234,6 +261,7 @@ def test_ingest_killed_by_the_os_recovers_on_the_next_run(tmp_path):
 # -- index fingerprint ----------------------------------------------------------------------
 def test_changed_taxonomy_rebuilds_the_index_and_drops_the_old_one(tmp_path):
     import chromadb
+    from chromadb.config import Settings as ChromaSettings
 
     taxonomy = tmp_path / "taxonomy.yaml"
     shutil.copy(CORPUS / "taxonomy.yaml", taxonomy)
@@ -258,10 +286,12 @@ def test_changed_taxonomy_rebuilds_the_index_and_drops_the_old_one(tmp_path):
     assert new_name != old_name
     assert report.dropped_collections == [old_name, old_name + "-zinnen"]
     assert report.count("added") == 2  # everything re-tagged, nothing reused from the old index
-    names = {c if isinstance(c, str) else c.name
-             for c in chromadb.PersistentClient(path=str(settings.chroma_path)).list_collections()}
+    client = chromadb.PersistentClient(path=str(settings.chroma_path),
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+    names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
     assert names == {new_name, new_name + "-zinnen"}
-    assert status(settings.data_dir)["collection"] == new_name  # what the CLI reads (own process)
+    # what a new process (the CLI, the app after a restart) opens
+    assert status(settings.data_dir, INCLUSIE_TAXONOMY_FILE=str(taxonomy))["collection"] == new_name
 
     rebuilt = passages(settings)
     home = next(p for p in rebuilt if "thuissituatie van de leerling" in p.text)

@@ -442,7 +442,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                                                    label="Regio", elem_id="filter-regio")
                             f_doc = gr.Dropdown(ctx.documents(), multiselect=True,
                                                 label="Document", elem_id="filter-document")
-                        with gr.Accordion("Feedback op het laatste antwoord", open=False):
+                        with gr.Accordion("Feedback op het laatste antwoord", open=False,
+                                          elem_id="feedback") as feedback_box:
                             gr.Markdown("Gebruik duim omhoog of omlaag bij een antwoord. Licht "
                                         "een fout antwoord hier toe; het helpt de evaluatie.")
                             comment = gr.Textbox(label="Toelichting (optioneel)", lines=2,
@@ -496,10 +497,12 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         clear.click(lambda: new_conversation(ctx), None, [chat, session, sources, msg])
 
         def _like(data: gr.LikeData, sess):
+            # The confirmation (and the comment box it points to) sits in a closed accordion,
+            # whose content is not even rendered until opened: open it, or the click looks lost.
             return record_like(ctx, sess, data.index if isinstance(data.index, int)
-                               else data.index[0], data.liked)
+                               else data.index[0], data.liked), gr.Accordion(open=True)
 
-        chat.like(_like, [session], [feedback_msg])
+        chat.like(_like, [session], [feedback_msg, feedback_box])
         save_comment.click(lambda sess, c: (record_comment(ctx, sess, c), ""),
                            [session, comment], [feedback_msg, comment])
 

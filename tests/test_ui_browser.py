@@ -1,0 +1,362 @@
+"""End-to-end: the real web app (`inclusie serve`) driven by a real browser (Debian chromium).
+
+One server per module, over an index built by `inclusie ingest` from a copy of the bundled corpus
+plus one document that carries markup (the XSS check). Every test gets a fresh browser page (so a
+fresh chat session) and leaves a screenshot in test-artifacts/<test name>.png, also when it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ARTIFACTS, copy_corpus, free_port, run_cli
+
+pytestmark = pytest.mark.slow
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+START_DEADLINE = 120      # seconds for `inclusie serve` to answer GET /
+ANSWER_TIMEOUT = 60_000   # ms for one chat answer (the server may share 2 cores with other work)
+UI_TIMEOUT = 20_000       # ms for ordinary UI reactions
+
+REFUSAL = "De documenten geven geen antwoord"
+TRANSPORT_Q = "Wat kan de gemeente doen aan leerlingenvervoer?"
+MAIN_TITLE = "Samen werken aan inclusiever onderwijs"
+JEUGDHULP_LABEL = "Jeugdhulp en zorg in de ondersteuningsstructuur"
+
+XSS_DOC = """Het Kraanvogelproject in Testdorp
+
+Het Kraanvogelproject in Testdorp brengt leerlingen van de basisschool en het speciaal onderwijs \
+samen in één gebouw. De projectleider schreef in haar verslag letterlijk \
+<script>window.__xss=1</script> en ook <img src=x onerror="window.__xss=2"> in de tekst over het \
+Kraanvogelproject, om te testen of de website veilig blijft.
+
+Het Kraanvogelproject in Testdorp laat zien dat samenwerking tussen gemeente en school werkt \
+wanneer ouders vanaf het begin meedoen.
+"""
+
+UPLOAD_DOC = """Project Zwaluwnest in Voorbeeldstad
+
+Het project Zwaluwnest in gemeente Voorbeeldstad zorgt dat leerlingen met een lichamelijke \
+beperking gewoon naar de basisschool in hun eigen wijk kunnen. De gemeente betaalt de aanpassing \
+van het schoolgebouw en het samenwerkingsverband zorgt voor een vaste onderwijsassistent.
+
+Volgens de projectleider van Zwaluwnest werkt het omdat ouders, school en gemeente elke maand \
+samen aan tafel zitten.
+"""
+
+
+# -- server -------------------------------------------------------------------------------------
+def _get_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status
+    except Exception:
+        return None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`inclusie serve` on 127.0.0.1 over a fresh index; yields (url, env, data dir)."""
+    root = tmp_path_factory.mktemp("ui-browser")
+    corpus = copy_corpus(root / "corpus")
+    (corpus / "xss-test.txt").write_text(XSS_DOC, encoding="utf-8")
+    data = root / "data"
+    env = {"INCLUSIE_DATA_DIR": str(data), "GRADIO_ANALYTICS_ENABLED": "False"}
+
+    r = run_cli("ingest", str(corpus), env=env, timeout=400)
+    assert r.returncode == 0, r.stderr[-2000:]
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    exe = Path(sys.executable).parent / "inclusie"
+    log = open(root / "serve.log", "w+", encoding="utf-8")
+    proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_DEADLINE
+        while _get_status(url) != 200:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"inclusie serve did not come up (exit {proc.poll()}):\n"
+                            f"{log.read()[-3000:]}")
+            time.sleep(0.5)
+        yield url, env, data
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+# -- browser ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    with playwright_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                               timeout=60_000)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(server, browser, request):
+    """A fresh page (fresh chat session) on the app; screenshot on the way out, pass or fail."""
+    url = server[0]
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="nl-NL")
+    context.set_default_timeout(UI_TIMEOUT)
+    pg = context.new_page()
+    try:
+        pg.goto(url, wait_until="domcontentloaded", timeout=60_000)
+        pg.wait_for_selector("#vraag textarea", timeout=60_000)
+        yield pg
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        try:
+            pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, timeout=15_000)
+        except Exception as e:  # a screenshot must never hide the test's own result
+            print(f"screenshot failed: {e}")
+        context.close()
+
+
+# -- helpers ------------------------------------------------------------------------------------
+_ANSWER_DONE = """([n, refusal]) => {
+    const users = document.querySelectorAll('#gesprek [data-testid=user]');
+    const bots = document.querySelectorAll('#gesprek [data-testid=bot]');
+    if (users.length < n || bots.length < n) return false;
+    const t = bots[bots.length - 1].innerText;
+    if (!(t.includes('[') || t.includes(refusal))) return false;
+    // the sources panel is reset with the new question and filled with the final answer
+    return document.querySelector('#bronnen h3') !== null;
+}"""
+
+
+def ask(page, question: str) -> str:
+    """Type a question, send it, wait for the final answer; returns the answer's text."""
+    n = page.locator("#gesprek [data-testid=user]").count() + 1
+    page.fill("#vraag textarea", question)
+    page.click("#versturen")
+    page.wait_for_function(_ANSWER_DONE, arg=[n, REFUSAL], timeout=ANSWER_TIMEOUT)
+    return page.locator("#gesprek [data-testid=bot]").last.inner_text()
+
+
+def source_cards(page):
+    return page.locator("#bronnen div.bron")
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+# -- tests --------------------------------------------------------------------------------------
+def test_answer_cites_sources_with_highlights(page):
+    answer = ask(page, TRANSPORT_Q)
+    assert "[1]" in answer
+    first = page.locator('#bronnen div.bron[data-n="1"]')
+    assert first.count() == 1
+    assert MAIN_TITLE in first.locator(".bron-kop").inner_text()
+    # the quoted sentence is highlighted in its passage, and it is a sentence of the answer
+    marks = first.locator(".bron-tekst mark")
+    assert marks.count() >= 1
+    quoted = marks.first.inner_text().strip()
+    assert len(quoted) > 20 and quoted[:40] in answer
+    # kind and theme labels are shown and visible
+    kind = first.locator(".labels .label").first
+    assert kind.is_visible() and kind.inner_text() in ("tekst", "tip", "praktijkvoorbeeld")
+    themes = first.locator(".labels .label.thema")
+    assert themes.count() >= 1 and themes.first.is_visible()
+    assert "Leerlingenvervoer" in themes.all_inner_texts()
+
+
+def test_english_question_gets_english_frame(page):
+    answer = ask(page, "How do we approach pupil transport?")
+    assert "quoted in Dutch" in answer
+    assert "[1]" in answer
+    assert REFUSAL not in answer
+    first = page.locator('#bronnen div.bron[data-n="1"]')
+    assert first.count() == 1
+    assert "Leerlingenvervoer" in first.locator(".label.thema").all_inner_texts()
+
+
+def test_off_topic_question_is_refused_with_related_passages(page):
+    answer = ask(page, "Wat is het recept voor appeltaart?")
+    assert REFUSAL in answer
+    assert "[1]" not in answer
+    panel = page.locator("#bronnen")
+    assert "Misschien relevant" in panel.locator("h3").inner_text()
+    # related passages are shown without citation numbers
+    assert page.locator('#bronnen div.bron[data-n="1"]').count() == 0
+
+
+def test_theme_filter_restricts_sources(page):
+    page.click("#filters > button.label-wrap")
+    box = page.locator("#filter-thema input[role=combobox]")
+    box.wait_for(state="visible")
+    box.click()
+    box.type("Jeugdhulp")
+    option = page.get_by_role("option", name=JEUGDHULP_LABEL)
+    option.wait_for(state="visible")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        """(label) => Array.from(document.querySelectorAll('#filter-thema .token'))
+                          .some(t => t.innerText.includes(label))""",
+        arg=JEUGDHULP_LABEL, timeout=UI_TIMEOUT)
+    page.keyboard.press("Escape")
+    page.locator("#vraag textarea").click()
+
+    answer = ask(page, "Hoe werken gemeente en onderwijs samen?")
+    assert REFUSAL not in answer, answer
+    cards = source_cards(page)
+    assert cards.count() >= 1
+    for i in range(cards.count()):
+        labels = cards.nth(i).locator(".label.thema").all_inner_texts()
+        assert JEUGDHULP_LABEL in labels, (i, labels)
+
+
+def test_new_conversation_clears_chat_and_sources(page):
+    ask(page, TRANSPORT_Q)
+    assert source_cards(page).count() >= 1
+    page.click("#nieuw-gesprek")
+    page.wait_for_function(
+        """() => document.querySelectorAll('#gesprek [data-testid=user]').length === 0
+                 && document.querySelectorAll('#gesprek [data-testid=bot]').length === 0
+                 && document.querySelectorAll('#bronnen div.bron').length === 0""",
+        timeout=UI_TIMEOUT)
+    assert "Hier verschijnen de passages" in page.locator("#bronnen").inner_text()
+    # and the next question starts a new conversation that works
+    answer = ask(page, TRANSPORT_Q)
+    assert "[1]" in answer
+    assert page.locator("#gesprek [data-testid=user]").count() == 1
+
+
+def _upload(page, path: Path) -> str:
+    """Choose a file in the Documenten tab, press Toevoegen, return the upload report text."""
+    open_tab(page, "Documenten")
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    # the file is sent to the server first; once there, the component lists it with a download
+    # link to the server copy, and only then does Toevoegen see it
+    page.locator(f'#upload td.filename[aria-label="{path.name}"]').wait_for(timeout=UI_TIMEOUT)
+    page.locator(f'#upload a[data-testid=download-link][download="{path.name}"]').wait_for(
+        timeout=UI_TIMEOUT)
+    page.click("#toevoegen")
+    page.wait_for_function(
+        """() => { const el = document.querySelector('#upload-verslag');
+                   return el && /toegevoegd|bijgewerkt|ongewijzigd/.test(el.innerText); }""",
+        timeout=120_000)
+    return page.locator("#upload-verslag").inner_text()
+
+
+def test_upload_document_then_ask_about_it(page, tmp_path):
+    doc = tmp_path / "zwaluwnest.txt"
+    doc.write_text(UPLOAD_DOC, encoding="utf-8")
+    report = _upload(page, doc)
+    assert re.search(r"zwaluwnest\.txt: toegevoegd, [1-9]\d* passages", report), report
+    table = page.locator("#documenten-tabel")
+    table.get_by_text("Zwaluwnest").first.wait_for(timeout=UI_TIMEOUT)
+
+    open_tab(page, "Vragen")
+    answer = ask(page, "Wat doet het project Zwaluwnest in Voorbeeldstad?")
+    assert "[1]" in answer, answer
+    texts = source_cards(page).all_inner_texts()
+    assert any("Zwaluwnest" in t and "Voorbeeldstad" in t for t in texts), texts
+
+
+def test_bad_upload_is_reported_and_index_still_works(page, tmp_path, server):
+    bad = tmp_path / "kapot.pdf"
+    bad.write_bytes(os.urandom(4096))
+    report = _upload(page, bad)
+    assert "kapot.pdf" in report and "niet toegevoegd" in report
+    reason = report.split("niet toegevoegd", 1)[1].strip(" —-:\n")
+    assert len(reason) > 5 and "PDF" in reason, report  # the reason follows the verdict
+    assert "kapot.pdf" not in page.locator("#documenten-tabel").inner_text()
+    assert not (server[2] / "uploads" / "kapot.pdf").exists()
+
+    open_tab(page, "Vragen")
+    answer = ask(page, TRANSPORT_Q)
+    assert "[1]" in answer
+    assert MAIN_TITLE in page.locator('#bronnen div.bron[data-n="1"]').inner_text()
+
+
+def test_markup_in_documents_is_shown_as_text(page):
+    answer = ask(page, "Wat doet het Kraanvogelproject in Testdorp?")
+    assert "[1]" in answer, answer
+    panel = page.locator("#bronnen").inner_text()
+    assert "Kraanvogelproject" in panel
+    assert "<script>window.__xss=1</script>" in panel
+    assert 'onerror="window.__xss=2"' in panel
+    assert page.evaluate("window.__xss") is None
+    # markup typed into the question box is shown as text as well
+    ask(page, 'Wie doen mee aan het Kraanvogelproject? <img src=x onerror="window.__xss=3">')
+    asked = page.locator("#gesprek [data-testid=user]").last.inner_text()
+    assert 'onerror="window.__xss=3"' in asked
+    assert page.evaluate("window.__xss") is None
+    injected = page.evaluate(
+        """() => ({
+            scripts: Array.from(document.querySelectorAll('#bronnen script, #gesprek script'))
+                          .filter(s => s.textContent.includes('__xss')).length,
+            imgs: document.querySelectorAll('#bronnen img[onerror], #gesprek img[onerror]').length,
+            anywhere: Array.from(document.querySelectorAll('script'))
+                           .filter(s => s.textContent.includes('window.__xss')).length,
+        })""")
+    assert injected == {"scripts": 0, "imgs": 0, "anywhere": 0}
+
+
+def test_thumbs_down_and_comment_become_draft_question(page, server, tmp_path):
+    question = "Hoe kan jeugdhulp binnen reguliere scholen worden ingezet?"
+    ask(page, question)
+    # the browser runs in Dutch, so Gradio labels the button "Vind ik niet leuk"
+    dislike = re.compile(r"^(Vind ik niet leuk|Dislike)$")
+    page.locator("#gesprek").get_by_role("button", name=dislike).last.click()
+    melding = page.locator("#feedback-melding")
+    page.wait_for_function(
+        """() => (document.querySelector('#feedback-melding')?.innerText || '')
+                    .includes('opgeslagen als fout antwoord')""", timeout=UI_TIMEOUT)
+
+    # the thumb opened the feedback accordion, so the comment box is there to use
+    comment = "Het antwoord noemt de buurtteams niet."
+    page.locator("#toelichting textarea").fill(comment)
+    page.get_by_role("button", name="Toelichting opslaan").click()
+    page.wait_for_function(
+        """() => (document.querySelector('#feedback-melding')?.innerText || '')
+                    .includes('Toelichting opgeslagen')""", timeout=UI_TIMEOUT)
+    assert "opgeslagen" in melding.inner_text()
+
+    out = tmp_path / "fb.jsonl"
+    r = run_cli("feedback", "export", "--out", str(out), env=server[1], timeout=120)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    mine = [d for d in rows if d["question"] == question]
+    assert mine, rows
+    assert mine[-1]["draft"] is True
+    assert mine[-1]["comment"] == comment
+    assert mine[-1]["lang"] == "nl"
+
+
+def test_evaluation_tab_shows_report_or_hint(page):
+    open_tab(page, "Evaluatie")
+    report = page.locator("#evaluatie-rapport")
+    report.wait_for(state="visible")
+    text = report.inner_text().strip()
+    assert "nog geen evaluatie" in text or len(text) > 100, text
+    assert page.locator("#evaluatie-start").is_visible()

@@ -1,0 +1,203 @@
+"""The web app's handler functions, without a browser."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.answer import Assistant
+from ingest.passage import Passage
+from ingest.settings import Settings
+from ui.app import (AppContext, Session, answerable_examples, is_loopback, make_filters,
+                    new_conversation, record_comment, record_like, render_sources, respond,
+                    safe_filename, upload)
+from ui.feedback import export_drafts
+
+from .conftest import CORPUS, run_cli
+
+
+@pytest.fixture(scope="module")
+def ctx(indexed_settings, assistant, tmp_path_factory):
+    # Feedback goes to a private data dir; the index is the shared read-only one.
+    fb_dir = tmp_path_factory.mktemp("fb")
+    settings = indexed_settings.model_copy(update={})
+    c = AppContext.create(settings, assistant, check_examples=False)
+    from ui.feedback import FeedbackStore
+    c.feedback = FeedbackStore(fb_dir / "feedback.sqlite")
+    return c
+
+
+def _run(ctx, question, session=None, filters=None):
+    session = session or Session()
+    steps = list(respond(ctx, question, [], session, filters or make_filters(ctx, [], [], [], [])))
+    history, session, html = steps[-1]
+    return steps, history, session, html
+
+
+def test_answer_streams_and_ends_with_sources(ctx):
+    steps, history, session, html = _run(ctx, "Wat kan de gemeente doen aan leerlingenvervoer?")
+    assert len(steps) >= 3, "the answer arrives in several steps"
+    lengths = [len(h[-1]["content"]) for h, _, _ in steps]
+    assert lengths == sorted(lengths)
+    assert history[0] == {"role": "user", "content": "Wat kan de gemeente doen aan leerlingenvervoer?"}
+    assert "[1]" in history[-1]["content"]
+    assert 'data-n="1"' in html and "<mark>" in html
+    assert session.last.answer.citations
+    # while streaming, the panel does not show stale sources
+    assert 'data-n="1"' not in steps[1][2]
+
+
+def test_conversation_history_is_kept_per_session(ctx):
+    s = Session()
+    _, h1, s, _ = _run(ctx, "Wat is het doel van het stappenplan?", session=s)
+    steps = list(respond(ctx, "Welke tips zijn er over huisvesting?", h1, s,
+                         make_filters(ctx, [], [], [], [])))
+    history, s, _ = steps[-1]
+    assert len(history) == 4 and len(s.turns) == 2
+    other = Session()
+    assert other.turns == [] and other.id != s.id
+    cleared = new_conversation(ctx)
+    assert cleared[0] == [] and cleared[1].turns == [] and "Bronnen" not in cleared[2]
+
+
+def test_document_text_is_escaped_in_the_sources_panel(ctx):
+    ans = ctx.assistant.ask("Wat kan de gemeente doen aan leerlingenvervoer?")
+    evil = Passage.create(doc_id="x", title="<b>Titel</b>", start=0, end=40,
+                          text='Tekst <script>alert(1)</script> <img src=x onerror="alert(2)">')
+    ans.citations = [evil]
+    ans.sentences = []
+    html = render_sources(ans, ctx.taxonomy)
+    assert "<script>" not in html and "<img" not in html and "<b>Titel" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "onerror=&quot;alert(2)&quot;" in html
+
+
+def test_user_input_is_escaped_in_the_chat(ctx):
+    _, history, _, _ = _run(ctx, "<img src=x onerror=alert(1)> leerlingenvervoer?")
+    assert "<img" not in history[0]["content"] and "&lt;img" in history[0]["content"]
+
+
+def test_refusal_shows_nearest_passages(ctx):
+    _, history, _, html = _run(ctx, "Wat is het recept voor appeltaart?")
+    assert "De documenten geven geen antwoord" in history[-1]["content"]
+    assert "Misschien relevant" in html and 'class="bron"' in html
+
+
+def test_filters_reach_retrieval(ctx):
+    f = make_filters(ctx, ["jeugdhulp en zorg", "onbekend"], ["tip", "x"], [], [])
+    assert f.themes == ["jeugdhulp en zorg"] and f.kinds == ["tip"]
+    _, _, session, html = _run(ctx, "Wat kan de gemeente doen aan jeugdhulp?", filters=f)
+    cites = session.last.answer.citations
+    assert cites and all(p.kind == "tip" and "jeugdhulp en zorg" in p.themes for p in cites)
+
+
+def test_feedback_is_stored_and_exported(ctx, tmp_path):
+    _, history, session, _ = _run(ctx, "Hoe werken gemeente en samenwerkingsverband samen in het OOGO?")
+    idx = session.last.message_index
+    assert "opgeslagen als fout" in record_like(ctx, session, idx, False)
+    assert "opgeslagen" in record_comment(ctx, session, "Mist het praktijkvoorbeeld uit Oss.")
+    assert "alleen op een antwoord" in record_like(ctx, session, 0, True)  # the user's message
+    rows = ctx.feedback.rows()
+    row = rows[-1]
+    assert row["rating"] == -1 and row["comment"] == "Mist het praktijkvoorbeeld uit Oss."
+    assert json.loads(row["citations"]) and row["question"].startswith("Hoe werken")
+    n = export_drafts(ctx.feedback, tmp_path / "drafts.jsonl")
+    drafts = [json.loads(x) for x in (tmp_path / "drafts.jsonl").read_text().splitlines()]
+    assert n == len(drafts) >= 1
+    d = drafts[-1]
+    assert d["question"] == row["question"] and d["lang"] == "nl" and d["draft"] is True
+    assert d["evidence"] == [] and set(d) >= {"id", "question", "lang", "answerable", "evidence",
+                                              "themes", "must_contain"}
+    # thumbs up afterwards turns the same row positive, so it leaves the export
+    record_like(ctx, session, idx, True)
+    assert ctx.feedback.rows()[-1]["rating"] == 1
+
+
+def test_feedback_export_cli(tmp_path):
+    from ui.feedback import FeedbackStore
+
+    data = tmp_path / "data"
+    FeedbackStore(data / "feedback.sqlite").add("Vraag over vervoer?", "Antwoord", [], {},
+                                                rating=-1, comment="fout")
+    out = tmp_path / "fb.jsonl"
+    res = run_cli("feedback", "export", "--out", str(out), env={"INCLUSIE_DATA_DIR": str(data)})
+    assert res.returncode == 0, res.stderr
+    assert "1 concept-vragen" in res.stdout
+    assert json.loads(out.read_text().splitlines()[0])["question"] == "Vraag over vervoer?"
+
+
+@pytest.mark.parametrize("raw, safe", [
+    ("../../etc/passwd", "passwd"),
+    ("Ondersteuningsplan 2025 (def).PDF", "Ondersteuningsplan-2025-def.pdf"),
+    (".verborgen.txt", "verborgen.txt"),
+    ("C:\\Users\\x\\notitie ëén.docx", "notitie-een.docx"),
+    ("<script>.md", "script.md"),
+])
+def test_safe_filename(raw, safe):
+    assert safe_filename(raw) == safe
+
+
+def test_examples_are_only_offered_when_answerable(assistant):
+    ex = answerable_examples(assistant)
+    assert len(ex) >= 5
+    for theme, q in ex.items():
+        ans = assistant.ask(q)
+        assert not ans.refused and any(theme in p.themes for p in ans.citations)
+
+
+def test_loopback_detection():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+@pytest.fixture
+def upload_ctx(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", max_file_mb=1, max_upload_files=3)
+    from ingest.pipeline import ingest_paths
+
+    ingest_paths([CORPUS / "stappenplan-inclusief-onderwijs-2025-2027.txt"], settings)
+    return AppContext.create(settings, Assistant(settings), check_examples=False)
+
+
+def test_upload_adds_documents_and_reports_bad_ones(upload_ctx, tmp_path):
+    before = upload_ctx.assistant.store.count()
+    src = tmp_path / "in"
+    src.mkdir()
+    good = src / "Notitie Zwaluwnest (concept).txt"
+    good.write_text("Het project Zwaluwnest brengt kinderen uit het speciaal onderwijs naar de "
+                    "reguliere basisschool in Voorbeeldstad. De gemeente betaalt het vervoer.",
+                    encoding="utf-8")
+    broken = src / "kapot.pdf"
+    broken.write_bytes(b"%PDF-1.4 dit is geen echte pdf")
+    big = src / "groot.txt"
+    big.write_bytes(b"a" * (2 * 1024 * 1024))
+    odd = src / "tabel.xlsx"
+    odd.write_bytes(b"PK")
+    text, report = upload(upload_ctx, [str(good), str(broken), str(big), str(odd)])
+    assert "alleen de eerste 3" in text.lower()  # more files than allowed per upload
+    assert "Notitie-Zwaluwnest-concept.txt**: toegevoegd" in text
+    assert "kapot.pdf**: niet toegevoegd" in text and "PDF" in text
+    assert "groot.txt**: 2.0 MB is groter dan de grens van 1 MB" in text
+    uploads = upload_ctx.settings.uploads_dir
+    assert sorted(p.name for p in uploads.iterdir()) == ["Notitie-Zwaluwnest-concept.txt"]
+    assert upload_ctx.assistant.store.count() > before
+    ans = upload_ctx.assistant.ask("Wat is het project Zwaluwnest?")
+    assert not ans.refused and ans.citations[0].doc_id == "notitie-zwaluwnest-concept"
+    # the same file again: recognised, nothing duplicated
+    count = upload_ctx.assistant.store.count()
+    text, _ = upload(upload_ctx, [str(good)])
+    assert "ongewijzigd" in text and upload_ctx.assistant.store.count() == count
+
+
+def test_failed_reupload_keeps_the_earlier_version(upload_ctx, tmp_path):
+    f = tmp_path / "plan.txt"
+    f.write_text("Het Kraanvogelplan zorgt voor thuisnabij onderwijs voor ieder kind in Testdorp.",
+                 encoding="utf-8")
+    upload(upload_ctx, [str(f)])
+    f.write_bytes(b"")  # an empty new version is refused
+    text, _ = upload(upload_ctx, [str(f)])
+    assert "niet toegevoegd" in text and "leeg" in text
+    kept = upload_ctx.settings.uploads_dir / "plan.txt"
+    assert kept.read_text(encoding="utf-8").startswith("Het Kraanvogelplan")
+    assert not upload_ctx.assistant.ask("Wat is het Kraanvogelplan?").refused
