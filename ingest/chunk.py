@@ -24,7 +24,7 @@ from .passage import Passage
 from .tags import Taxonomy
 
 # Bump when chunk boundaries or passage fields change: the index is then rebuilt, never mixed.
-CHUNKER_VERSION = "6"
+CHUNKER_VERSION = "7"
 
 MIN_WORDS = 120
 TARGET_WORDS = 250
@@ -315,6 +315,7 @@ def chunk_document(
             section=section,
             page=clean.page_at(a),
             page_end=clean.page_at(max(a, b - 1)),
+            page_marks=[(off - a, pg) for off, pg in clean.page_marks if a < off < b],
             start=a,
             end=b,
             kind=kind,

@@ -28,6 +28,9 @@ class Passage(BaseModel):
     section: str = Field("", description="Nearest heading above the passage.")
     page: int | None = Field(None, description="PDF page where the passage starts (1-based).")
     page_end: int | None = Field(None, description="PDF page where the passage ends.")
+    page_marks: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="(offset in the passage text, page) where a new PDF page begins inside it.")
     start: int = Field(description="Character offset into the document's cleaned text.")
     end: int
     kind: Kind = "tekst"
@@ -46,6 +49,14 @@ class Passage(BaseModel):
     def create(cls, **fields) -> "Passage":
         fields["id"] = cls.make_id(fields["doc_id"], fields["start"], fields["end"], fields["text"])
         return cls(**fields)
+
+    def page_at(self, offset: int) -> int | None:
+        """PDF page of a character offset in the passage text (e.g. of a quoted sentence)."""
+        page = self.page
+        for off, pg in self.page_marks:
+            if off <= offset:
+                page = pg
+        return page
 
     @property
     def location(self) -> str:
@@ -80,6 +91,8 @@ class Passage(BaseModel):
         if self.page is not None:
             meta["page"] = self.page
             meta["page_end"] = self.page_end if self.page_end is not None else self.page
+        if self.page_marks:
+            meta["page_marks_json"] = json.dumps(self.page_marks)
         if extra:
             meta.update(extra)
         return meta
@@ -94,6 +107,7 @@ class Passage(BaseModel):
             section=meta.get("section", ""),
             page=meta.get("page"),
             page_end=meta.get("page_end"),
+            page_marks=[tuple(x) for x in json.loads(meta.get("page_marks_json", "[]"))],
             start=int(meta["start"]),
             end=int(meta["end"]),
             kind=meta.get("kind", "tekst"),

@@ -154,12 +154,14 @@ def highlighted(p: Passage, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def pdf_link(p: Passage) -> str:
-    if p.page is None or not p.source.lower().endswith(".pdf") or not Path(p.source).exists():
+def pdf_link(p: Passage, offset: int = 0) -> str:
+    """Link that opens a PDF source at the page of ``offset`` (the first quoted sentence)."""
+    page = p.page_at(offset)
+    if page is None or not p.source.lower().endswith(".pdf") or not Path(p.source).exists():
         return ""
-    url = "/gradio_api/file=" + quote(p.source) + f"#page={p.page}"
+    url = "/gradio_api/file=" + quote(p.source) + f"#page={page}"
     return (f'<div><a class="pdf-link" href="{_esc(url)}" target="_blank" rel="noopener">'
-            f"Open de PDF op pagina {p.page}</a></div>")
+            f"Open de PDF op pagina {page}</a></div>")
 
 
 def passage_card(n: int | None, p: Passage, spans: list[tuple[int, int]], taxonomy: Taxonomy) -> str:
@@ -170,7 +172,7 @@ def passage_card(n: int | None, p: Passage, spans: list[tuple[int, int]], taxono
     place = f'<div class="bron-plaats">{_esc(p.location)}</div>' if p.location else ""
     return (f'<div class="bron" data-n="{n or ""}">'
             f'<div class="bron-kop">{num}{_esc(p.title)}</div>{place}'
-            f'<div class="labels">{"".join(labels)}</div>{pdf_link(p)}'
+            f'<div class="labels">{"".join(labels)}</div>{pdf_link(p, min(spans)[0] if spans else 0)}'
             f'<div class="bron-tekst">{highlighted(p, spans)}</div></div>')
 
 
@@ -542,4 +544,13 @@ def launch(ctx: AppContext, host: str, port: int, auth: str | None = None,
 
 def is_loopback(host: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+
+def bind_warning(host: str, auth: str | None) -> str | None:
+    """The warning shown when the app would be reachable from other machines without a login."""
+    if is_loopback(host) or auth:
+        return None
+    return (f"WAARSCHUWING: de app luistert op {host} zonder login; iedereen die deze computer "
+            "kan bereiken kan vragen stellen en documenten toevoegen. Zet "
+            "INCLUSIE_AUTH=gebruiker:wachtwoord of gebruik --host 127.0.0.1.")
 

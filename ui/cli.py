@@ -362,15 +362,14 @@ def serve(
     import os
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from ui.app import AppContext, is_loopback, launch
+    from ui.app import AppContext, bind_warning, launch
 
     s = settings()
     host = host or s.host
     port = port or s.port
-    if not is_loopback(host) and not s.auth:
-        typer.echo(f"WAARSCHUWING: de app luistert op {host} zonder login; iedereen die deze "
-                   "computer kan bereiken kan vragen stellen en documenten toevoegen. Zet "
-                   "INCLUSIE_AUTH=gebruiker:wachtwoord of gebruik --host 127.0.0.1.", err=True)
+    warning = bind_warning(host, s.auth)
+    if warning:
+        typer.echo(warning, err=True)
     a = _assistant()
     typer.echo("Voorbeeldvragen controleren ...", err=True)
     ctx = AppContext.create(s, a)
