@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from .metrics import reciprocal_rank
 
 _RET = ["hit@1", "hit@3", "hit@5", "recall@5", "mrr@10", "ndcg@10"]
+
+
+def _md(text: str) -> str:
+    """Document and question text in the report: no markup of its own, no table breaks."""
+    return html.escape(text.replace("\n", " "), quote=False).replace("|", "\\|")
 
 
 def _f(x) -> str:
@@ -93,12 +99,12 @@ def to_markdown(report: dict, comparison: list[dict] | None = None) -> str:
         rank = next((i + 1 for i, x in enumerate(r["relevant"]) if x), None)
         lines.append(f"### {r['id']} ({r['lang']}, {'answerable' if r['answerable'] else 'unanswerable'}, "
                      f"{status}, first relevant at {rank or '—'})")
-        lines.append(f"> {r['question']}")
+        lines.append(f"> {_md(r['question'])}")
         lines.append("")
         for i, p in enumerate(r["retrieved"][:5], 1):
             mark = "✔" if p["relevant"] else " "
-            lines.append(f"{i}. {mark} {p['title']} — {p['section'][:60]} ({p['kind']}): "
-                         f"{p['text'][:110].replace(chr(10), ' ')}…")
+            lines.append(f"{i}. {mark} {_md(p['title'])} — {_md(p['section'][:60])} "
+                         f"({p['kind']}): {_md(p['text'][:110])}…")
         lines.append("")
     return "\n".join(lines) + "\n"
 

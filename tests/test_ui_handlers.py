@@ -12,6 +12,7 @@ from ingest.settings import Settings
 from ui.app import (AppContext, Session, answerable_examples, is_loopback, make_filters,
                     new_conversation, record_comment, record_like, render_sources, respond,
                     safe_filename, upload)
+from ingest.tags import Taxonomy
 from ui.feedback import export_drafts
 
 from .conftest import CORPUS, run_cli
@@ -201,3 +202,20 @@ def test_failed_reupload_keeps_the_earlier_version(upload_ctx, tmp_path):
     kept = upload_ctx.settings.uploads_dir / "plan.txt"
     assert kept.read_text(encoding="utf-8").startswith("Het Kraanvogelplan")
     assert not upload_ctx.assistant.ask("Wat is het Kraanvogelplan?").refused
+
+
+def test_evaluation_tab_runs_and_shows_a_report(tmp_path, indexed_settings, assistant):
+    from ui.app import latest_eval, run_evaluation
+    from ui.feedback import FeedbackStore
+
+    settings = indexed_settings.model_copy(update={"data_dir": tmp_path / "d"})
+    ctx = AppContext(settings, assistant, Taxonomy.load(), FeedbackStore(tmp_path / "fb.sqlite"))
+    md, png = latest_eval(ctx)
+    assert "nog geen evaluatie" in md and png is None
+    q = tmp_path / "q.jsonl"
+    q.write_text(json.dumps({"id": "a", "question": "Welke tips zijn er over leerlingenvervoer?",
+                             "lang": "nl", "evidence": ["vervoersstromen"]}) + "\n", "utf-8")
+    md, png = run_evaluation(ctx, questions=q)
+    assert md.startswith("# Eval report") and "hybrid (shipped)" in md
+    assert png and png.endswith("chart.png")
+    assert (settings.eval_dir / "report.json").exists()

@@ -369,20 +369,22 @@ def latest_eval(ctx: AppContext) -> tuple[str, str | None]:
     return md.read_text(encoding="utf-8"), str(png) if png.exists() else None
 
 
-def run_evaluation(ctx: AppContext, progress=None) -> tuple[str, str | None]:
+def run_evaluation(ctx: AppContext, progress=None,
+                   questions: Path | None = None) -> tuple[str, str | None]:
     """Run the gold questions through all configurations and write the report."""
     from evals.gold import DEFAULT_QUESTIONS, load_questions
     from evals.report import to_markdown, write_chart
     from evals.runner import CONFIGS, run_eval, write_json
 
+    questions = questions or DEFAULT_QUESTIONS
     if not ctx.eval_lock.acquire(blocking=False):
         return "Er loopt al een evaluatie; wacht tot die klaar is.", None
     try:
-        qs = load_questions(DEFAULT_QUESTIONS)
+        qs = load_questions(questions)
         if progress:
             progress(0.05, desc="Evaluatie loopt")
         report = run_eval(ctx.settings, qs, CONFIGS, assistant=ctx.assistant,
-                          questions_path=DEFAULT_QUESTIONS,
+                          questions_path=questions,
                           progress=(lambda m: progress(0.5, desc=m)) if progress else None)
         out = ctx.settings.eval_dir
         out.mkdir(parents=True, exist_ok=True)

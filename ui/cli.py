@@ -378,6 +378,8 @@ def serve(
         launch(ctx, host, port, s.auth)
     except ValueError as e:
         _fail(str(e), 2)
+    except OSError as e:  # port taken, address not available
+        _fail(f"De app kan niet starten op {host}:{port}: {e}. Kies een andere poort met --port.", 2)
 
 
 # -- feedback --------------------------------------------------------------------------------
