@@ -60,6 +60,8 @@ class QuestionResult:
     evidence: dict
     supported_share: float | None = None  # LLM answers: share of sentences marked supported
     notice: str = ""
+    mode: str = "extractive"  # how the answer was made (llm, or extractive after a fallback)
+    llm_config: bool = False
 
 
 def retrieval_metrics(results: list[QuestionResult]) -> dict:
@@ -90,6 +92,9 @@ def answer_metrics(results: list[QuestionResult]) -> dict:
     shares = [r.supported_share for r in given if r.supported_share is not None]
     if shares:
         out["supported_sentences"] = float(np.mean(shares))
+    if any(r.llm_config for r in results):
+        out["fallbacks"] = sum(r.llm_config and r.mode == "extractive" and not r.refused
+                               for r in results)
     return out
 
 

@@ -24,6 +24,7 @@ from .gold import Question, check_evidence, is_relevant, normalize
 from .metrics import QuestionResult, summarize
 
 CONFIGS = ("bm25", "dense", "hybrid")
+LLM_CONFIG = "hybrid+llm"  # added when a language model is configured
 SHIPPED = "hybrid"
 TOP_K = 10
 
@@ -39,8 +40,9 @@ LOWER_BETTER = {("refusal", "false_refusal_rate")}
 
 def _run_one(assistant: Assistant, q: Question, mode: str, n_relevant: int) -> QuestionResult:
     t0 = time.perf_counter()
-    r = assistant.search(q.question, k=TOP_K, mode=mode)
-    ans = assistant.answer(q.question, r)
+    llm = mode == LLM_CONFIG
+    r = assistant.search(q.question, k=TOP_K, mode="hybrid" if llm else mode)
+    ans = assistant.generate(q.question, r) if llm else assistant.answer(q.question, r)
     latency = time.perf_counter() - t0
     relevant = [is_relevant(q, p.text) for p in r.passages]
     top5 = [normalize(p.text) for p in r.passages[:5]]
@@ -59,7 +61,9 @@ def _run_one(assistant: Assistant, q: Question, mode: str, n_relevant: int) -> Q
         citation_valid=not problems, citation_problems=problems,
         must_contain_hits=sum(normalize(m) in text for m in q.must_contain) if not ans.refused else 0,
         must_contain_total=len(q.must_contain), latency=latency, evidence=ans.evidence_detail,
-        notice=ans.notice,
+        notice=ans.notice, mode=ans.mode, llm_config=llm,
+        supported_share=(sum(s.support == "supported" for s in ans.sentences) / len(ans.sentences)
+                         if llm and ans.sentences and ans.mode == "llm" else None),
     )
 
 
@@ -73,6 +77,8 @@ def run_eval(
 ) -> dict:
     """Evaluate every configuration on every question; returns the report as a dict."""
     assistant = assistant or Assistant(settings)
+    if assistant.llm is not None and tuple(configs) == CONFIGS:
+        configs = [*CONFIGS, LLM_CONFIG]  # generated answers are measured beside the quoted ones
     passages = assistant.store.all_passages()
     problems = check_evidence(questions, passages, questions_path)
     if problems:
@@ -101,7 +107,8 @@ def run_eval(
         },
         "corpus": {"documents": docs, "passages": len(passages), "collection": assistant.store.name},
         "model": {"embedder": assistant.embedder.id,
-                  "calibration": asdict(assistant.calibration)},
+                  "calibration": asdict(assistant.calibration),
+                  "llm": (assistant.llm.model_name if assistant.llm is not None else None)},
         "shipped": SHIPPED,
         "configs": {mode: summarize(rs, taxonomy.theme_keys) for mode, rs in results.items()},
         "per_question": {mode: [asdict(r) for r in rs] for mode, rs in results.items()},

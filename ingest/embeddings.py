@@ -35,6 +35,9 @@ class Embedder(Embeddings):
     def count_tokens(self, text: str) -> int:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def embed_queries(self, texts: Iterable[str]) -> list[list[float]]:
+        return [self.embed_query(t) for t in texts]
+
     def embed_passages(self, texts: list[str], progress: ProgressFn | None = None,
                        batch_size: int = 16) -> list[list[float]]:
         """``embed_documents`` in batches, reporting progress after each batch."""

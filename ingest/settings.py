@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     top_k: int = Field(5, description="Passages shown with an answer.")
     dense_candidates: int = Field(30, description="Candidates taken from the dense index before fusion.")
     bm25_candidates: int = Field(30, description="Candidates taken from BM25 before fusion.")
+    llm_base_url: str | None = Field(
+        None,
+        description=("OpenAI-compatible endpoint for generated answers, e.g. "
+                     "http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1. Unset: "
+                     "answers are quoted from the documents (no language model)."),
+    )
+    llm_model: str = Field("default", description="Model name to ask the endpoint for.")
+    llm_api_key: SecretStr | None = Field(None, description="API key, if the endpoint needs one.")
+    llm_timeout: float = Field(60.0, description="Seconds to wait for the language model.")
+    llm_max_tokens: int = Field(700, description="Longest generated answer, in tokens.")
     refuse_below: float = Field(
         0.0,
         description=(

@@ -191,7 +191,7 @@ def render_sources(answer: Answer | None, taxonomy: Taxonomy, rewritten: str = "
     else:
         parts.append("<h3>Bronnen</h3>")
         for n, p in enumerate(answer.citations, 1):
-            spans = [(s.start, s.end) for s in answer.sentences if s.n == n]
+            spans = [(s.start, s.end) for s in answer.sentences if s.n == n and s.quoted]
             parts.append(passage_card(n, p, spans, taxonomy))
     parts.append("</div>")
     return "".join(parts)
@@ -205,9 +205,39 @@ def make_filters(ctx: AppContext, themes: list[str] | None, kinds: list[str] | N
                    regions=list(regions or []), doc_ids=list(docs or []))
 
 
+def answer_markdown(answer: Answer) -> str:
+    """The final chat message: the notice (if any), then the answer with visible support marks.
+
+    Generated sentences the citation check found weak or unsupported carry a mark in words, so
+    a reader sees which statements the sources do not (fully) carry.
+    """
+    from assistant.answer import TEXTS
+
+    if answer.mode == "llm" and answer.sentences:
+        parts = []
+        for s in answer.sentences:
+            marks = "".join(f"[{n}]" for n in s.numbers)
+            piece = f"{_esc(s.text)} {marks}"
+            if s.support == "weak":
+                piece += f" _(⚠ {TEXTS[answer.lang]['weak']})_"
+            elif s.support == "unsupported":
+                piece += f" **(⚠ {TEXTS[answer.lang]['unsupported']})**"
+            parts.append(piece)
+        body = " ".join(parts)
+    else:
+        body = chat_markdown(answer.text)
+    return f"_{_esc(answer.notice)}_\n\n{body}" if answer.notice else body
+
+
 def respond(ctx: AppContext, message: str, history: list[dict], session: Session,
             filters: Filters) -> Iterator[tuple[list[dict], Session, str]]:
-    """Answer one chat message; yields (history, session, sources html) while streaming."""
+    """Answer one chat message; yields (history, session, sources html) while streaming.
+
+    Follow-up questions are rewritten with the session's earlier questions before retrieval;
+    the rewritten question is shown in the sources panel. Tokens of a generated answer stream
+    in as they arrive; quoted answers arrive line by line. The final message (with support marks
+    or a fallback notice) replaces the streamed text.
+    """
     message = (message or "").strip()
     history = list(history or [])
     if not message:
@@ -216,22 +246,35 @@ def respond(ctx: AppContext, message: str, history: list[dict], session: Session
         return
     history.append({"role": "user", "content": _esc(message)})
     history.append({"role": "assistant", "content": ""})
-    yield history, session, render_sources(None, ctx.taxonomy)
+    empty = render_sources(None, ctx.taxonomy)
+    yield history, session, empty
+    earlier = [t.answer.rewritten or t.question for t in session.turns]
+    answer, streamed, rewritten = None, "", ""
     try:
-        answer = ctx.assistant.ask(message, filters=filters)
+        for kind, value in ctx.assistant.ask_stream(message, filters=filters, history=earlier):
+            if kind == "rewritten":
+                rewritten = value
+                empty = render_sources(None, ctx.taxonomy, rewritten)
+                yield history, session, empty
+            elif kind == "token":
+                streamed += value
+                history[-1]["content"] = _esc(streamed)
+                yield history, session, empty
+            else:
+                answer = value
     except IndexUnavailable as e:
         history[-1]["content"] = _esc(str(e))
-        yield history, session, render_sources(None, ctx.taxonomy)
+        yield history, session, empty
         return
-    text = ""
-    for line in answer.text.split("\n"):  # stream line by line
-        text = f"{text}\n{line}" if text else line
-        history[-1]["content"] = chat_markdown(text)
-        yield history, session, render_sources(None, ctx.taxonomy)
-    if answer.notice:
-        history[-1]["content"] = chat_markdown(f"{answer.notice}\n\n{text}")
+    if answer.mode != "llm" and not streamed:  # quoted answers stream line by line
+        text = ""
+        for line in answer.text.split("\n"):
+            text = f"{text}\n{line}" if text else line
+            history[-1]["content"] = chat_markdown(text)
+            yield history, session, empty
+    history[-1]["content"] = answer_markdown(answer)
     session.turns.append(Turn(message, answer, len(history) - 1))
-    yield history, session, render_sources(answer, ctx.taxonomy)
+    yield history, session, render_sources(answer, ctx.taxonomy, rewritten)
 
 
 def new_conversation(ctx: AppContext) -> tuple[list, Session, str, str]:
@@ -398,6 +441,59 @@ def run_evaluation(ctx: AppContext, progress=None,
     return latest_eval(ctx)
 
 
+# -- talking points (Gespreksvoorbereiding) ------------------------------------------------------
+BRIEFINGS_KEEP_SECONDS = 24 * 3600
+
+
+def briefings_dir(settings: Settings) -> Path:
+    """Where the tab writes its downloads: one fresh folder per request."""
+    return settings.data_dir / "briefings"
+
+
+def _prune_briefings(root: Path) -> None:
+    import time
+
+    if not root.is_dir():
+        return
+    for d in root.iterdir():
+        try:
+            if d.is_dir() and time.time() - d.stat().st_mtime > BRIEFINGS_KEEP_SECONDS:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def make_briefing(ctx: AppContext, school: str, region: str | None, themes: list[str] | None,
+                  notes: str) -> tuple[str, str | None, str | None]:
+    """Talking points for a school visit: (Markdown preview, .md file, .docx file).
+
+    Bad input gives a Dutch message as the preview and no files. The preview's document text is
+    HTML-escaped like the chat's; the files are written to a fresh folder under the data dir.
+    """
+    from assistant.talking_points import (BriefingError, build_briefing, to_docx, to_markdown,
+                                          write_markdown)
+
+    if not themes:
+        return "Kies minstens één thema.", None, None
+    try:
+        b = build_briefing(ctx.assistant, school, region=(region or "").strip() or None,
+                           themes=list(themes), notes=notes or "")
+    except (BriefingError, IndexUnavailable) as e:
+        return _esc(str(e)), None, None
+    root = briefings_dir(ctx.settings)
+    _prune_briefings(root)
+    folder = root / uuid.uuid4().hex
+    stem = "gespreksvoorbereiding-" + safe_filename(b.school.replace(".", " "))
+    try:
+        folder.mkdir(parents=True)
+        md = write_markdown(b, folder / f"{stem}.md")
+        docx = to_docx(b, folder / f"{stem}.docx")
+    except (BriefingError, OSError) as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _esc(f"De bestanden konden niet worden gemaakt: {e}"), None, None
+    return to_markdown(b, html_escape=True), str(md), str(docx)
+
+
 # -- the Gradio app ----------------------------------------------------------------------------
 def build_app(ctx: AppContext) -> gr.Blocks:
     tx = ctx.taxonomy
@@ -457,6 +553,37 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                     with gr.Column(scale=2):
                         sources = gr.HTML(render_sources(None, tx), label="Bronnen",
                                           elem_id="bronnen")
+
+            with gr.Tab("Gespreksvoorbereiding", id="gespreksvoorbereiding"):
+                from assistant.talking_points import DEFAULT_THEMES
+
+                gr.Markdown("Voorbereiding op een schoolbezoek: per thema kernpunten uit de "
+                            "documenten, tips, praktijkvoorbeelden (eerst uit de eigen regio) en "
+                            "gespreksvragen. Elk punt verwijst met [n] naar de bronnenlijst.")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2):
+                        b_school = gr.Textbox(label="School", elem_id="briefing-school",
+                                              placeholder="Bijvoorbeeld: OBS De Regenboog, "
+                                                          "Roosendaal")
+                        b_region = gr.Dropdown(region_choices, value=None, label="Regio",
+                                               allow_custom_value=True, elem_id="briefing-regio",
+                                               info="Kies of typ de regio of gemeente; "
+                                                    "voorbeelden uit die regio komen eerst.")
+                        b_themes = gr.CheckboxGroup(
+                            theme_choices, value=[t for t in DEFAULT_THEMES if t in tx.theme_keys],
+                            label="Thema's", elem_id="briefing-themas")
+                        b_notes = gr.Textbox(label="Notities voor de aanleiding (eigen woorden)",
+                                             lines=3, elem_id="briefing-notities")
+                        b_make = gr.Button("Briefing maken", variant="primary",
+                                           elem_id="briefing-maken")
+                        with gr.Row():
+                            b_md = gr.DownloadButton("Markdown downloaden (.md)", value=None,
+                                                     interactive=False, elem_id="briefing-md")
+                            b_docx = gr.DownloadButton("Word downloaden (.docx)", value=None,
+                                                       interactive=False, elem_id="briefing-docx")
+                    with gr.Column(scale=3):
+                        b_preview = gr.Markdown("Vul de school in en kies de thema's; de briefing "
+                                                "verschijnt hier.", elem_id="briefing-preview")
 
             with gr.Tab("Documenten", id="documenten"):
                 gr.Markdown(f"Voeg eigen documenten toe ({', '.join(SUPPORTED)}; hoogstens "
@@ -520,6 +647,14 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             return run_evaluation(ctx, progress)
 
         run_eval_btn.click(_run_eval, None, [eval_md, eval_png])
+        def _briefing(school, region, themes, notes):
+            preview, md, docx = make_briefing(ctx, school, region, themes, notes)
+            return (preview, gr.update(value=md, interactive=md is not None),
+                    gr.update(value=docx, interactive=docx is not None))
+
+        briefing_io = ([b_school, b_region, b_themes, b_notes], [b_preview, b_md, b_docx])
+        b_make.click(_briefing, *briefing_io)
+        b_school.submit(_briefing, *briefing_io)
     return app
 
 
@@ -535,6 +670,7 @@ def launch(ctx: AppContext, host: str, port: int, auth: str | None = None,
             raise ValueError("INCLUSIE_AUTH moet de vorm 'gebruiker:wachtwoord' hebben.")
         auth_pair = (user, password)
     allowed = [str(ctx.settings.corpus_dir.resolve()), str(ctx.settings.uploads_dir.resolve())]
+    allowed.append(str(briefings_dir(ctx.settings).resolve()))  # talking-points downloads
     theme = gr.themes.Soft(font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
                            font_mono=["ui-monospace", "Consolas", "monospace"])
     return app.launch(server_name=host, server_port=port, auth=auth_pair,

@@ -263,11 +263,71 @@ def ask(
     if as_json:
         typer.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
         return
+    if ans.notice:
+        typer.echo(f"({ans.notice})\n")
     typer.echo(ans.text)
     if ans.citations:
         typer.echo("\nBronnen\n" if ans.lang == "nl" else "\nSources\n")
         for n, p in enumerate(ans.citations, 1):
             _print_passage(n, p)
+
+
+# -- talking-points --------------------------------------------------------------------------
+@app.command("talking-points")
+def talking_points(
+    school: Optional[str] = typer.Option(
+        None, "--school", help="Naam van de school (verplicht), bv. \"OBS De Regenboog, "
+                               "Roosendaal\"."),
+    region: Optional[str] = typer.Option(
+        None, "--region", help="Regio of gemeente van de school, bv. Roosendaal. Voorbeelden uit "
+                               "die regio komen eerst. Zonder --region wordt de schoolnaam "
+                               "gebruikt."),
+    theme: list[str] = typer.Option(
+        [], "--theme", help="Thema (herhaalbaar), bv. leerlingenvervoer of huisvesting. "
+                            "Standaard de vier OOGO-thema's: leerlingenvervoer, "
+                            "onderwijshuisvesting, jeugdhulp en zorg, overgangen."),
+    notes: str = typer.Option(
+        "", "--notes", help="Eigen notities voor de aanleiding (komen letterlijk in de "
+                            "briefing, zonder bronvermelding)."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", help="Bestand: .md (Markdown) of .docx (Word). Zonder --out: Markdown "
+                            "op het scherm."),
+) -> None:
+    """Gespreksvoorbereiding voor een schoolbezoek: per thema kernpunten, tips,
+    praktijkvoorbeelden en gespreksvragen, elk punt met [n] naar de bron."""
+    from assistant.talking_points import (BriefingError, BriefingExportError, build_briefing,
+                                          check_school, check_writable, resolve_themes,
+                                          to_docx, to_markdown, write_markdown)
+    from ingest.tags import Taxonomy
+
+    # Everything the user can get wrong is checked before the model and index are loaded.
+    try:
+        check_school(school)
+        resolve_themes(Taxonomy.load(settings().taxonomy_file), theme)
+        if out is not None:
+            if out.suffix.lower() not in (".md", ".docx"):
+                _fail(f"{out}: kies een bestandsnaam die eindigt op .md of .docx.", 2)
+            check_writable(out)
+    except BriefingExportError as e:
+        _fail(str(e), 1)
+    except BriefingError as e:
+        _fail(str(e), 2)
+    a = _assistant()
+    try:
+        briefing = build_briefing(a, school, region=region, themes=theme or None, notes=notes)
+        if out is None:
+            typer.echo(to_markdown(briefing))
+            return
+        (to_docx if out.suffix.lower() == ".docx" else write_markdown)(briefing, out)
+    except IndexUnavailable as e:
+        _fail(str(e), 3)
+    except BriefingExportError as e:
+        _fail(str(e), 1)
+    except BriefingError as e:
+        _fail(str(e), 2)
+    n = sum(1 for _ in briefing.bullets())
+    typer.echo(f"Briefing geschreven naar {out}: {len(briefing.sections)} thema's, {n} punten, "
+               f"{len(briefing.sources)} bronnen.")
 
 
 # -- eval ------------------------------------------------------------------------------------
@@ -282,18 +342,18 @@ def eval_cmd(
         None, "--compare", help="Eerder report.json: toon verschillen en stop met code 1 bij "
                                 "een daling groter dan --tolerance."),
     config: list[str] = typer.Option(
-        [], "--config", help="Welke configuraties (herhaalbaar): bm25, dense, hybrid. "
-                             "Standaard alle drie."),
+        [], "--config", help="Welke configuraties (herhaalbaar): bm25, dense, hybrid, en "
+                             "hybrid+llm als een taalmodel is ingesteld. Standaard alle."),
     tolerance: float = typer.Option(0.02, "--tolerance", help="Toegestane daling per metriek."),
     calibrate: bool = typer.Option(
         False, "--calibrate", help="In plaats van meten: de weigerdrempels opnieuw afstellen op de "
-                                   "ontwikkelvragen (evals/dev_questions.jsonl) en opslaan in "
-                                   "assistant/calibration.json."),
+                                   "ontwikkelvragen (evals/dev_questions.jsonl) en de bronnencontrole "
+                                   "op evals/support_pairs.jsonl; opslaan in assistant/."),
 ) -> None:
     """Antwoordkwaliteit meten op een vragenset, met baselines, rapport en vergelijking."""
     from evals.gold import DEFAULT_QUESTIONS, DEV_QUESTIONS, GoldSetError, load_questions
     from evals.report import SUMMARY_HEADER, summary_rows, to_markdown, write_chart
-    from evals.runner import CONFIGS, compare, run_eval, write_json
+    from evals.runner import CONFIGS, LLM_CONFIG, compare, run_eval, write_json
 
     qpath = questions or (DEV_QUESTIONS if calibrate else DEFAULT_QUESTIONS)
     try:
@@ -303,17 +363,29 @@ def eval_cmd(
     if calibrate:
         from evals.calibrate import fit_calibration, save_calibration
 
-        cal, figures = fit_calibration(settings(), qs, assistant=_assistant())
+        from evals.support_calibration import fit_support, load_pairs, save_support
+
+        a = _assistant()
+        cal, figures = fit_calibration(settings(), qs, assistant=a)
         save_calibration(cal, figures)
-        typer.echo(f"Drempels: nl {cal.threshold_nl:.4f}, en {cal.threshold_en:.4f}; gewichten: "
-                   f"passage {cal.w_passage}, dekking {cal.w_coverage}")
-        typer.echo(f"Op {figures['questions']} vragen: weigerrecall {figures['refusal_recall']:.2f}, "
-                   f"onterecht geweigerd {figures['false_refusal_rate']:.2f}")
+        typer.echo(f"Weigeren — drempels: nl {cal.threshold_nl:.4f}, en {cal.threshold_en:.4f}; "
+                   f"gewichten: passage {cal.w_passage}, dekking {cal.w_coverage}")
+        typer.echo(f"  op {figures['questions']} vragen: weigerrecall "
+                   f"{figures['refusal_recall']:.2f}, onterecht geweigerd "
+                   f"{figures['false_refusal_rate']:.2f}")
+        scal, sfig = fit_support(a, load_pairs())
+        save_support(scal, sfig)
+        typer.echo(f"Bronnencontrole — drempel {scal.supported:.4f} (zwak vanaf {scal.weak:.4f}); "
+                   f"overlap {scal.w_overlap}, getallen {scal.number_penalty}")
+        typer.echo(f"  op {sfig['pairs']} gelabelde paren: overeenstemming {sfig['agreement']:.2f} "
+                   f"(kruisvalidatie {sfig['agreement_cv']:.2f}; nl "
+                   f"{sfig['agreement_per_lang']['nl']:.2f}, en {sfig['agreement_per_lang']['en']:.2f})")
         return
     configs = config or list(CONFIGS)
-    bad = [c for c in configs if c not in CONFIGS]
+    known = list(CONFIGS) + ([LLM_CONFIG] if settings().llm_base_url else [])
+    bad = [c for c in configs if c not in known]
     if bad:
-        _fail(f"Onbekende configuratie: {', '.join(bad)}. Kies uit: {', '.join(CONFIGS)}.", 2)
+        _fail(f"Onbekende configuratie: {', '.join(bad)}. Kies uit: {', '.join(known)}.", 2)
     old = None
     if compare_to is not None:
         try:
