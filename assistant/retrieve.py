@@ -18,9 +18,16 @@ weight; "How do we approach pupil transport?" gives BM25 nothing to say and a we
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
+import shutil
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +39,9 @@ from ingest.settings import Settings
 from ingest.store import Store
 
 from .text import analyze, content_words, detect_language, stem, surface_words, words
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,21 +82,34 @@ class Filters:
 
 
 class LexicalIndex:
-    """BM25 over the passages' section + text, Dutch-analysed."""
+    """BM25 over the passages' section + text, Dutch-analysed; can be saved and loaded.
 
-    def __init__(self, passages: list[Passage]):
+    Saved to ``<cache>/<collection>/<revision hash>/``: the bm25s matrices, the passages, the
+    vocabularies and a manifest with the SHA-256 of every file, written last. A folder whose
+    manifest is missing or whose files do not match it (a half-written or damaged cache) is not
+    trusted: the index is rebuilt from the store.
+    """
+
+    FORMAT = 1
+
+    def __init__(self, passages: list[Passage], bm25=None, vocab: set[str] | None = None,
+                 surface: set[str] | None = None):
         import bm25s
 
         self.passages = passages
         self.ids = [p.id for p in passages]
-        self.tokens = [analyze(lexical_text(p)) for p in passages]
-        self.vocab = {t for toks in self.tokens for t in toks}
-        # Unstemmed folded words too, for coverage of names like "Lelystad" or "OOGO".
-        self.surface = set().union(*(surface_words(lexical_text(p)) for p in passages)) \
-            if passages else set()
-        self.bm25 = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
-        if passages:
-            self.bm25.index([t or [""] for t in self.tokens], show_progress=False)
+        if bm25 is None:
+            tokens = [analyze(lexical_text(p)) for p in passages]
+            vocab = {t for toks in tokens for t in toks}
+            # Unstemmed folded words too, for coverage of names like "Lelystad" or "OOGO".
+            surface = set().union(*(surface_words(lexical_text(p)) for p in passages)) \
+                if passages else set()
+            bm25 = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+            if passages:
+                bm25.index([t or [""] for t in tokens], show_progress=False)
+        self.bm25 = bm25
+        self.vocab = vocab or set()
+        self.surface = surface or set()
 
     def coverage(self, question: str) -> float:
         """Share of the question's content words BM25 can match (0 for English over Dutch)."""
@@ -100,6 +123,89 @@ class LexicalIndex:
         if not q or not self.passages:
             return np.zeros(len(self.passages))
         return np.asarray(self.bm25.get_scores(q), dtype=float)
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, folder: Path, revision: str) -> None:
+        """Write atomically: a temp folder that is renamed into place when complete."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = folder.parent / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            if self.passages:
+                self.bm25.save(str(tmp / "bm25"), show_progress=False)
+            with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
+                for p in self.passages:
+                    fh.write(json.dumps({"id": p.id, "text": p.text, "meta": p.to_metadata()},
+                                        ensure_ascii=False) + "\n")
+            (tmp / "terms.json").write_text(json.dumps(
+                {"vocab": sorted(self.vocab), "surface": sorted(self.surface)},
+                ensure_ascii=False), encoding="utf-8")
+            manifest = {"format": self.FORMAT, "revision": revision, "passages": len(self.passages),
+                        "files": {str(f.relative_to(tmp)): _sha256(f)
+                                  for f in sorted(tmp.rglob("*")) if f.is_file()}}
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+            os.rename(tmp, folder)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def load(cls, folder: Path, revision: str) -> "LexicalIndex | None":
+        """The saved index, or None when it is missing, stale, half-written or damaged."""
+        import bm25s
+
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            if manifest.get("format") != cls.FORMAT or manifest.get("revision") != revision:
+                return None
+            # A manifest must vouch for every file that is read below, not just for some.
+            listed = set(manifest["files"])
+            if not {"passages.jsonl", "terms.json"} <= listed or (
+                    manifest["passages"] and not any(n.startswith("bm25/") for n in listed)):
+                return None
+            for name, digest in manifest["files"].items():
+                if _sha256(folder / name) != digest:
+                    return None
+            passages = []
+            with open(folder / "passages.jsonl", encoding="utf-8") as fh:
+                for line in fh:
+                    rec = json.loads(line)
+                    passages.append(Passage.from_record(rec["id"], rec["text"], rec["meta"]))
+            if len(passages) != manifest["passages"]:
+                return None
+            terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+            bm25 = (bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+                    if passages else bm25s.BM25())
+            return cls(passages, bm25, set(terms["vocab"]), set(terms["surface"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _abandoned(tmp: Path, max_age: float = 3600.0) -> bool:
+    """A ``.tmp-<pid>-<id>`` folder left by a save that died (its process is gone, or it is old).
+
+    A live process may still be writing it (another thread, or another `inclusie serve` on the
+    same data dir), so only folders of dead processes, or older than ``max_age``, are removed.
+    """
+    try:
+        if time.time() - tmp.stat().st_mtime > max_age:
+            return True
+        os.kill(int(tmp.name.split("-")[1]), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError, IndexError):
+        return False
+    return False
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 @dataclass
@@ -147,7 +253,12 @@ class HybridRetriever:
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    # The BM25 side is rebuilt only when the store's revision changes (another ingest).
+    @property
+    def cache_dir(self) -> Path:
+        return self.settings.data_dir / "cache" / "bm25" / self.store.name
+
+    # The BM25 side follows the store's revision (which every ingest changes): it is loaded from
+    # the cache when that matches, rebuilt and saved otherwise, and never rebuilt per request.
     def lexical(self) -> LexicalIndex:
         now = time.monotonic()
         with self._lock:
@@ -155,9 +266,27 @@ class HybridRetriever:
                 rev = self.store.revision()
                 self._checked = now
                 if self._lexical is None or rev != self._revision:
-                    self._lexical = LexicalIndex(self.store.all_passages())
+                    self._lexical = self._load_or_build(rev)
                     self._revision = rev
             return self._lexical
+
+    def _load_or_build(self, revision: str) -> LexicalIndex:
+        folder = self.cache_dir / hashlib.sha1(revision.encode()).hexdigest()[:16]
+        lex = LexicalIndex.load(folder, revision)
+        if lex is not None:
+            return lex
+        if folder.exists():
+            log.warning("BM25-cache %s is onvolledig of beschadigd; wordt opnieuw opgebouwd", folder)
+        lex = LexicalIndex(self.store.all_passages())
+        try:
+            lex.save(folder, revision)
+            for old in self.cache_dir.iterdir():  # earlier revisions are of no use any more
+                if old.name != folder.name and (not old.name.startswith(".tmp-")
+                                                or _abandoned(old)):
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError as e:  # a read-only data dir still answers questions, just slower to start
+            log.warning("BM25-cache kan niet worden opgeslagen: %s", e)
+        return lex
 
     def invalidate(self) -> None:
         with self._lock:

@@ -35,18 +35,18 @@ from ingest.passage import Passage
 from ingest.tags import Taxonomy
 
 from .retrieve import Filters
-from .text import analyze, fold, words
+from .text import analyze, words
 
 # The four themes of the OOGO development agenda in the handbook "Samen werken aan inclusiever
 # onderwijs": the default when the user names none.
 DEFAULT_THEMES: tuple[str, ...] = ("leerlingenvervoer", "onderwijshuisvesting",
                                    "jeugdhulp en zorg", "overgangen")
 
-MAX_KERNPUNTEN = 4
+MAX_KERNPUNTEN = 3
 MIN_KERNPUNTEN = 3
-MAX_TIPS = 3
-MAX_EXAMPLES = 3
-TARGET_QUESTIONS = 3
+MAX_TIPS = 2
+MAX_EXAMPLES = 2
+TARGET_QUESTIONS = 2
 SEARCH_K = 12          # passages per theme and kind; the shipped corpus has fewer than that
 MAX_BULLET_CHARS = 420  # a bullet of two sentences stays readable on a printed page
 MAX_TIP_CHARS = 260
@@ -115,10 +115,6 @@ class Bullet:
     wording: str = ""
     support: str = "verbatim"  # verbatim | checked (a rephrasing that passed the support check)
     score: float = 0.0
-
-    @property
-    def framed(self) -> bool:
-        return bool(self.lead or self.trail)
 
     @property
     def plain(self) -> str:
@@ -336,7 +332,7 @@ class _Builder:
         per_passage: dict[str, int] = {}
         # Strict first (about the theme, readable on its own); relaxed only for a thin theme.
         for need_theme, need_clean in ((True, True), (True, False), (False, True)):
-            if chosen and len(chosen) >= MIN_KERNPUNTEN:
+            if len(chosen) >= MIN_KERNPUNTEN:
                 break
             for s in cands:
                 if len(chosen) >= MAX_KERNPUNTEN:
@@ -389,7 +385,7 @@ class _Builder:
         by_passage: dict[str, list[_Sent]] = {}
         for s in cands:
             by_passage.setdefault(s.passage.id, []).append(s)
-        options: list[tuple[bool, float, _Sent]] = []
+        options: list[tuple[bool, float, _Sent, int, int]] = []  # (own region, score, ...)
         for sents in by_passage.values():
             usable = [s for s in sents if not _is_heading(s.text) and len(words(s.text)) >= 6
                       and _starts_well(s.text)]

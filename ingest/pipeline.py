@@ -185,6 +185,9 @@ def ingest_paths(
     progress = progress or (lambda frac, msg: None)
 
     with _exclusive(settings):
+        # Notice what another process wrote since this Store last looked (an embedded store is
+        # reopened then), so this run neither redoes nor writes through a stale view.
+        store.revision()
         states = store.doc_states()
         seen_ids: dict[str, Path] = {}
         for n, (path, explicit) in enumerate(files):

@@ -102,6 +102,8 @@ class Store:
         self._passages = None
         self._sentences = None
         self._lock = threading.RLock()
+        self._seen_revision: str | None = None  # last revision read from the store
+        self._own_revision: str | None = None  # last revision written by this Store
 
     # -- connection -------------------------------------------------------------------------
     def _connect(self):
@@ -173,11 +175,41 @@ class Store:
         return self._call(p.count)
 
     def revision(self) -> str:
-        """Changes whenever documents are written or deleted (BM25 caches key on it)."""
+        """Changes whenever documents are written or deleted (BM25 caches key on it).
+
+        Reading it also notices writes by another process; an embedded store is then reopened
+        (see ``_reload_local``), so this process reads what the other one wrote.
+        """
         with self._lock:
             self._passages = None  # re-read metadata from the store, not our cached handle
         p, _ = self._collections()
-        return str((p.metadata or {}).get("revision", "")) + f":{self._call(p.count)}"
+        rev = str((p.metadata or {}).get("revision", ""))
+        if (not self.settings.chroma_url and self._seen_revision is not None
+                and rev not in (self._seen_revision, self._own_revision)):
+            self._reload_local()
+            p, _ = self._collections()
+            rev = str((p.metadata or {}).get("revision", ""))
+        self._seen_revision = rev
+        return rev + f":{self._call(p.count)}"
+
+    def _reload_local(self) -> None:
+        """Forget this process's view of the embedded store after another process wrote to it.
+
+        chromadb keeps one ``System`` per path per process, with in-memory vector segments that do
+        not see writes made by another process: after an ``inclusie ingest`` next to a running
+        ``inclusie serve``, a ``get`` of a new passage failed with "Error finding id" (reported as
+        "index niet bereikbaar") until the app was restarted. Dropping the cached System makes the
+        next client open a fresh one; every client on this path looks its System up by the same
+        identifier, so they all move to the fresh one. The old System is left to the garbage
+        collector rather than stopped, because another thread may still be using it.
+        """
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with self._lock:
+            ident = getattr(self._client, "_identifier", None)
+            if ident is not None:
+                SharedSystemClient._identifier_to_system.pop(ident, None)
+            self._client = self._passages = self._sentences = None
 
     def info(self) -> dict[str, Any]:
         p, _ = self._collections()
@@ -340,6 +372,7 @@ class Store:
         meta["revision"] = uuid.uuid4().hex
         meta.pop("hnsw:space", None)
         self._call(p.modify, metadata=meta)
+        self._own_revision = meta["revision"]
 
     def stale_collections(self) -> list[str]:
         """Collections of earlier index builds (other embedder, chunker or tags)."""

@@ -125,7 +125,8 @@ def test_handbook_questions_become_visit_questions(regenboog):
     transport = regenboog.sections[0]
     real = [x.text for x in transport.gespreksvragen if not x.trail]
     assert "Naar welke scholen gaan deze leerlingen?" in real
-    assert transport.tips[0].text == "Maak een analyse van de huidige vervoersstromen van leerlingen."
+    assert transport.tips[0].text == \
+        "Maak een analyse van de huidige vervoersstromen van leerlingen."
     # a question frame stays outside the quote: the quote is the passage's own sentence
     for x in transport.gespreksvragen:
         assert "?" not in x.text or x.text.endswith("?")
@@ -162,9 +163,11 @@ def test_region_without_an_example_is_mentioned(assistant):
     note = b.sections[0].notes["praktijkvoorbeelden"]
     assert "Roosendaal-Moerdijk" in note and "geen praktijkvoorbeeld" in note
     assert b.sections[0].praktijkvoorbeelden  # other regions' examples are still listed
-    unknown = build_briefing(assistant, "OBS Het Palet", region="Breda", themes=["leerlingenvervoer"])
+    unknown = build_briefing(assistant, "OBS Het Palet", region="Breda",
+                             themes=["leerlingenvervoer"])
     assert unknown.region_key is None
-    assert "Breda komt in de documenten niet voor" in unknown.sections[0].notes["praktijkvoorbeelden"]
+    note = unknown.sections[0].notes["praktijkvoorbeelden"]
+    assert "Breda komt in de documenten niet voor" in note
 
 
 def test_aanleiding_quotes_the_notes_as_the_authors_own_words(regenboog):
