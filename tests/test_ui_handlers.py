@@ -219,3 +219,13 @@ def test_evaluation_tab_runs_and_shows_a_report(tmp_path, indexed_settings, assi
     assert md.startswith("# Eval report") and "hybrid (shipped)" in md
     assert png and png.endswith("chart.png")
     assert (settings.eval_dir / "report.json").exists()
+
+
+def test_follow_up_shows_the_rewritten_question(ctx):
+    s = Session()
+    _, h1, s, _ = _run(ctx, "Wat doet de gemeente aan huisvesting?", session=s)
+    steps = list(respond(ctx, "en in Lelystad?", h1, s, make_filters(ctx, [], [], [], [])))
+    history, s, html = steps[-1]
+    assert "Gezocht op: Wat doet de gemeente aan huisvesting in Lelystad?" in html
+    assert s.last.answer.rewritten.endswith("in Lelystad?")
+    assert "Porteum" in html
