@@ -15,7 +15,6 @@ nearest passages as "misschien relevant" instead of quoting loosely related text
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from ingest.passage import Passage
 from ingest.settings import Settings
 
 from .answer_type import expected_type, satisfies
+from .calibrated import load_fitted
 from .retrieve import Filters, HybridRetriever, Retrieval
 from .text import analyze, content_words, words
 
@@ -57,10 +57,7 @@ class Calibration:
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
-        if path.exists():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-        return cls()
+        return load_fitted(cls, path)
 
     def threshold(self, lang: str) -> float:
         return self.threshold_en if lang == "en" else self.threshold_nl

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 from ingest.embeddings import Embedder
 from ingest.passage import Passage
 
+from .calibrated import load_fitted
 from .text import analyze, content_words, surface_words, words
 
 SUPPORT_CALIBRATION = Path(__file__).with_name("support_calibration.json")
@@ -91,10 +91,7 @@ class SupportCalibration:
 
     @classmethod
     def load(cls, path: Path = SUPPORT_CALIBRATION) -> "SupportCalibration":
-        if path.exists():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-        return cls()
+        return load_fitted(cls, path)
 
 
 def _numbers(text: str) -> set[int | str]:

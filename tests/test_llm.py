@@ -17,6 +17,7 @@ from assistant.retrieve import Filters
 from ingest.passage import Passage
 from ingest.pipeline import ingest_paths
 from ingest.settings import Settings
+from ingest.tags import Taxonomy
 from ui.app import AppContext, Session, make_filters, respond
 
 from .conftest import CORPUS, free_port, run_cli
@@ -82,13 +83,16 @@ def test_citations_are_parsed_and_checked(llm_assistant, fake):
                                     "support": "supported", "quoted": False}
 
 
+def _one_invented(req) -> str:
+    """Two sentences the passage carries and one it does not."""
+    n = cite(req, "vervoersstromen")
+    return (f"Maak een analyse van de huidige vervoersstromen van leerlingen [{n}]. "
+            f"Bekijk naar welke scholen deze leerlingen gaan [{n}]. "
+            f"De gemeente Amsterdam opent in 2031 een nieuw zwembad voor alle scholen [{n}].")
+
+
 def test_unsupported_sentence_is_flagged(llm_assistant, fake):
-    def answer(req):
-        n = cite(req, "vervoersstromen")
-        return (f"Maak een analyse van de huidige vervoersstromen van leerlingen [{n}]. "
-                f"Bekijk naar welke scholen deze leerlingen gaan [{n}]. "
-                f"De gemeente Amsterdam opent in 2031 een nieuw zwembad voor alle scholen [{n}].")
-    fake.set({"content": answer})
+    fake.set({"content": _one_invented})
     ans = llm_assistant.ask(QUESTION)
     assert ans.mode == "llm"
     marks = [s.support for s in ans.sentences]
@@ -220,15 +224,9 @@ def test_follow_up_is_rewritten_by_the_model(llm_assistant, fake):
 def test_chat_streams_tokens_and_marks_unsupported_sentences(llm_assistant, fake, tmp_path):
     from ui.feedback import FeedbackStore
 
-    ctx = AppContext(llm_assistant.settings, llm_assistant, __import__("ingest.tags").tags.Taxonomy.load(),
+    ctx = AppContext(llm_assistant.settings, llm_assistant, Taxonomy.load(),
                      FeedbackStore(tmp_path / "fb.sqlite"))
-
-    def answer(req):
-        n = cite(req, "vervoersstromen")
-        return (f"Maak een analyse van de huidige vervoersstromen van leerlingen [{n}]. "
-                f"Bekijk naar welke scholen deze leerlingen gaan [{n}]. "
-                f"De gemeente Amsterdam opent in 2031 een nieuw zwembad voor alle scholen [{n}].")
-    fake.set({"content": answer})
+    fake.set({"content": _one_invented})
     steps = list(respond(ctx, QUESTION, [], Session(), make_filters(ctx, [], [], [], [])))
     partial = [h[-1]["content"] for h, _, _ in steps[1:-1]]
     assert len(partial) >= 3 and partial == sorted(partial, key=len)
