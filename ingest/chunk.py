@@ -113,6 +113,20 @@ def _merge_short(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     return out
 
 
+def _with_bullet(text: str, lo: int, start: int) -> int:
+    """A sentence start moved back over its list marker ("1. ", "- ") at the start of its line.
+
+    sentence_spans leaves bullets out so a sentence can be quoted alone; a passage cut at such a
+    sentence must still begin with the marker, or the "1." of a numbered list was in no passage
+    (found by tests/test_fuzz.py).
+    """
+    line = max(lo, text.rfind("\n", 0, start) + 1)
+    head = text[line:start]
+    body = head.lstrip()
+    m = _BULLET.match(body)
+    return line + len(head) - len(body) if m and m.end() == len(body) else start
+
+
 def _blocks(text: str) -> list[_Block]:
     blocks = []
     for m in re.finditer(r"[^\n](?:.|\n(?!\n))*", text):
@@ -221,7 +235,7 @@ def chunk_document(
 
     def split_span(a: int, b: int, section: str, target_words: int) -> list[tuple[int, int]]:
         """Split [a, b) into sentence-aligned pieces near target size that fit."""
-        sents = [(a + s, a + e) for s, e in sentence_spans(text[a:b])]
+        sents = [(_with_bullet(text, a, a + s), a + e) for s, e in sentence_spans(text[a:b])]
         if len(sents) <= 1:
             return [(a, b)]  # one over-long sentence: keep it whole (embedder truncates)
         pieces: list[tuple[int, int]] = []

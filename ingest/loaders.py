@@ -82,7 +82,7 @@ def read_checked(path: Path, max_bytes: int | None = None) -> bytes:
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise IngestError(
-            path, f"bestand is {size / 1048576:.1f} MB; de grens is {max_bytes / 1048576:.0f} MB "
+            path, f"bestand is {size / 1048576:.1f} MB; de grens is {max_bytes / 1048576:g} MB "
                   "(instelling INCLUSIE_MAX_FILE_MB)")
     if size == 0:
         raise IngestError(path, "bestand is leeg")

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         25.0, description="Largest document accepted by ingest and upload, in megabytes."
     )
     max_upload_files: int = Field(20, description="Most files accepted in one upload.")
+    max_question_chars: int = Field(
+        1000,
+        description=("Longest chat question the web app accepts, in characters (a pasted document "
+                     "of 77,000 characters held the embedder for 49 s, blocking other users)."),
+    )
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(7860, description="Port of the web app.")
     auth: str | None = Field(

@@ -181,9 +181,12 @@ class Store:
         (see ``_reload_local``), so this process reads what the other one wrote.
         """
         with self._lock:
-            self._passages = None  # re-read metadata from the store, not our cached handle
-        p, _ = self._collections()
-        rev = str((p.metadata or {}).get("revision", ""))
+            p, _ = self._collections()
+            client = self._client
+        # A handle's metadata is a snapshot: read it through a fresh one. The cached handles stay
+        # (data calls go by collection id), so a revision check never swaps them mid-ingest.
+        fresh = self._call(client.get_collection, self.name, embedding_function=None)
+        rev = str((fresh.metadata or {}).get("revision", ""))
         if (not self.settings.chroma_url and self._seen_revision is not None
                 and rev not in (self._seen_revision, self._own_revision)):
             self._reload_local()

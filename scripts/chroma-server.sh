@@ -59,12 +59,17 @@ url_host="$host"
 [[ "$url_host" == *:* ]] && url_host="[$url_host]"
 url="http://$url_host:$port"
 
+alive() {
+  # Running, and not a zombie waiting to be reaped (in a container pid 1 may never reap it).
+  kill -0 "$1" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != "Z" ]]
+}
+
 running_pid() {
   # The pid in the pid file, if that process is alive and is a chroma server.
   [[ -f "$pidfile" ]] || return 1
   local pid
   pid="$(cat "$pidfile" 2>/dev/null)"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "chroma" || return 1
   echo "$pid"
 }
@@ -85,8 +90,8 @@ case "$action" in
   stop)
     if pid="$(running_pid)"; then
       kill "$pid"
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+      for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.25; done
+      alive "$pid" && kill -9 "$pid"
       rm -f "$pidfile"
       echo "Chroma-server (pid $pid) gestopt."
     else
@@ -127,7 +132,7 @@ for _ in $(seq 1 240); do
     echo "export INCLUSIE_CHROMA_URL=$url"
     exit 0
   fi
-  kill -0 "$pid" 2>/dev/null || break
+  alive "$pid" || break
   sleep 0.25
 done
 kill "$pid" 2>/dev/null || true

@@ -33,6 +33,7 @@ from ingest.settings import Settings
 from ingest.tags import Taxonomy
 
 from .feedback import FeedbackStore
+from .limits import upload_middleware
 
 # Candidate example questions per theme; at start-up only those that are answered (not refused,
 # citing a passage of that theme) are offered, and a theme without one is left out.
@@ -244,6 +245,14 @@ def respond(ctx: AppContext, message: str, history: list[dict], session: Session
         yield history, session, render_sources(session.last.answer if session.last else None,
                                                ctx.taxonomy)
         return
+    limit = ctx.settings.max_question_chars
+    if len(message) > limit:  # a pasted document would hold the embedder for everyone
+        history.append({"role": "user", "content": _esc(message[:200]) + " …"})
+        history.append({"role": "assistant", "content": (
+            f"Deze vraag is te lang ({len(message)} tekens; hoogstens {limit}). Stel een kortere "
+            "vraag; een heel document kunt u toevoegen op het tabblad Documenten.")})
+        yield history, session, render_sources(None, ctx.taxonomy)
+        return
     history.append({"role": "user", "content": _esc(message)})
     history.append({"role": "assistant", "content": ""})
     empty = render_sources(None, ctx.taxonomy)
@@ -361,7 +370,7 @@ def upload(ctx: AppContext, paths: list[str] | None, progress=None) -> tuple[str
         size = src.stat().st_size if src.exists() else 0
         if size > s.max_file_bytes:
             lines.append(f"- **{_esc(name)}**: {size / 1048576:.1f} MB is groter dan de grens van "
-                         f"{s.max_file_mb:.0f} MB.")
+                         f"{s.max_file_mb:g} MB.")
             continue
         dest = s.uploads_dir / name
         backup = None
@@ -587,7 +596,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
             with gr.Tab("Documenten", id="documenten"):
                 gr.Markdown(f"Voeg eigen documenten toe ({', '.join(SUPPORTED)}; hoogstens "
-                            f"{ctx.settings.max_file_mb:.0f} MB per bestand en "
+                            f"{ctx.settings.max_file_mb:g} MB per bestand en "
                             f"{ctx.settings.max_upload_files} bestanden per keer). Ze zijn "
                             "daarna direct doorzoekbaar.")
                 files = gr.File(label="Bestanden", file_count="multiple",
@@ -675,7 +684,9 @@ def launch(ctx: AppContext, host: str, port: int, auth: str | None = None,
                            font_mono=["ui-monospace", "Consolas", "monospace"])
     return app.launch(server_name=host, server_port=port, auth=auth_pair,
                       auth_message="Log in om de Inclusie-assistent te gebruiken.",
-                      allowed_paths=allowed, max_file_size=f"{ctx.settings.max_file_mb:g}mb",
+                      # bytes, not f"{mb}mb": Gradio's parser took "0.5mb" for an unknown unit
+                      allowed_paths=allowed, max_file_size=ctx.settings.max_file_bytes,
+                      app_kwargs={"middleware": [upload_middleware(ctx.settings)]},
                       prevent_thread_lock=prevent_thread_lock, show_error=False, quiet=True,
                       footer_links=[], theme=theme, css=CSS, share=False)
 
