@@ -80,10 +80,10 @@ class LLMUnavailable(RuntimeError):
 
 
 def _classify(err: Exception) -> LLMUnavailable:
-    import openai
-
     if isinstance(err, LLMUnavailable):
         return err
+    import openai
+
     if isinstance(err, openai.APITimeoutError):
         return LLMUnavailable("timeout", str(err))
     if isinstance(err, openai.APIConnectionError):
@@ -109,7 +109,10 @@ class LLMAnswerer:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    from langchain_openai import ChatOpenAI
+                    try:
+                        from langchain_openai import ChatOpenAI
+                    except ImportError as e:
+                        raise LLMUnavailable("not_installed", str(e)) from None
 
                     s = self.settings
                     key = s.llm_api_key.get_secret_value() if s.llm_api_key else "not-needed"
