@@ -251,7 +251,9 @@ class HybridRetriever:
         self._lexical: LexicalIndex | None = None
         self._revision: str | None = None
         self._checked = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields above; held only for moments
+        self._build_lock = threading.Lock()  # one BM25 load/build at a time
+        self._refreshing = False
 
     @property
     def cache_dir(self) -> Path:
@@ -259,16 +261,57 @@ class HybridRetriever:
 
     # The BM25 side follows the store's revision (which every ingest changes): it is loaded from
     # the cache when that matches, rebuilt and saved otherwise, and never rebuilt per request.
+    # When another process changed the index, the rebuild runs in a background thread and
+    # questions go on with the previous index until the new one is swapped in (at 100x the
+    # bundled corpus a rebuild takes about 1.5 s, which every question used to wait for).
     def lexical(self) -> LexicalIndex:
-        now = time.monotonic()
         with self._lock:
-            if self._lexical is None or now - self._checked > self.REVISION_TTL:
-                rev = self.store.revision()
-                self._checked = now
-                if self._lexical is None or rev != self._revision:
-                    self._lexical = self._load_or_build(rev)
-                    self._revision = rev
-            return self._lexical
+            if self._lexical is not None and time.monotonic() - self._checked <= self.REVISION_TTL:
+                return self._lexical
+        rev = self.store.revision()
+        with self._lock:
+            self._checked = time.monotonic()
+            if self._lexical is not None:
+                if rev != self._revision:
+                    self._refresh_in_background(rev)
+                return self._lexical
+        return self.refresh(rev)
+
+    def refresh(self, revision: str | None = None) -> LexicalIndex:
+        """Bring the BM25 side up to the store's revision now; questions meanwhile use the old one.
+
+        Called after this process wrote (an upload), so the writer's next question sees its own
+        document in both signals. One build at a time per retriever.
+        """
+        with self._build_lock:
+            rev = revision or self.store.revision()
+            with self._lock:
+                if self._lexical is not None and rev == self._revision:
+                    return self._lexical
+            lex = self._load_or_build(rev)
+            with self._lock:
+                self._lexical, self._revision = lex, rev
+                self._checked = time.monotonic()
+            return lex
+
+    def _refresh_in_background(self, revision: str) -> None:
+        """Start one background rebuild (call with ``self._lock`` held)."""
+        if self._refreshing:
+            return
+        self._refreshing = True
+
+        def run() -> None:
+            try:
+                self.refresh(revision)
+            except Exception as e:  # the store may be away; the next check tries again
+                log.warning("BM25-index kon niet worden vernieuwd: %s", e)
+                with self._lock:
+                    self._checked = 0.0
+            finally:
+                with self._lock:
+                    self._refreshing = False
+
+        threading.Thread(target=run, name="bm25-refresh", daemon=True).start()
 
     def _load_or_build(self, revision: str) -> LexicalIndex:
         folder = self.cache_dir / hashlib.sha1(revision.encode()).hexdigest()[:16]
@@ -289,8 +332,10 @@ class HybridRetriever:
         return lex
 
     def invalidate(self) -> None:
+        """Forget the BM25 side; the next question rebuilds it (``refresh`` does it now)."""
         with self._lock:
             self._lexical = None
+            self._revision = None
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None,
                mode: str = "hybrid") -> Retrieval:
@@ -333,7 +378,7 @@ class HybridRetriever:
             fused = {pid: bm25[pid] for pid in pool}
         else:
             pool = list(dict.fromkeys([*dense, *sent, *bm25]))
-            self._complete(pool, qvec, by_id, dense, sent, lex)
+            pool = self._complete(pool, qvec, by_id, dense, sent, lex)
             if mode == "dense":
                 fused = {pid: dense[pid] for pid in pool}
             else:
@@ -341,7 +386,9 @@ class HybridRetriever:
         ranked = sorted(pool, key=lambda pid: -fused[pid])
         out = dedupe([by_id[pid].model_copy(update={"score": fused[pid]}) for pid in ranked])[:k]
         if out and mode == "bm25":  # similarity of the returned passages, for answers/refusals
-            for pid, vec in self.store.passage_vectors([p.id for p in out]).items():
+            vectors = self.store.passage_vectors([p.id for p in out])
+            out = [p for p in out if p.id in vectors]
+            for pid, vec in vectors.items():
                 dense[pid] = float(np.dot(qvec, vec))
         t4 = time.perf_counter()
         return Retrieval(
@@ -357,11 +404,20 @@ class HybridRetriever:
         )
 
     def _complete(self, pool: list[str], qvec: list[float], by_id: dict[str, Passage],
-                  dense: dict[str, float], sent: dict[str, float], lex: LexicalIndex) -> None:
-        """Fill in the signals a pool member lacks (found by one side but not the other)."""
+                  dense: dict[str, float], sent: dict[str, float],
+                  lex: LexicalIndex) -> list[str]:
+        """Fill in the signals a pool member lacks (found by one side but not the other).
+
+        Returns the pool without passages the store no longer has: BM25 may still be the
+        previous index while its successor is built (another process deleted a document).
+        """
         q = np.asarray(qvec, dtype=np.float32)
         missing = [pid for pid in pool if pid not in dense]
-        for pid, vec in self.store.passage_vectors(missing).items():
+        vectors = self.store.passage_vectors(missing)
+        gone = set(missing) - set(vectors)
+        if gone:
+            pool = [pid for pid in pool if pid not in gone]
+        for pid, vec in vectors.items():
             dense[pid] = float(np.dot(q, np.asarray(vec, dtype=np.float32)))
         missing = [pid for pid in pool if pid not in sent]
         for pid, rows in self.store.sentence_vectors(missing).items():
@@ -372,6 +428,7 @@ class HybridRetriever:
                 by_id[pid] = lex.passages[lex_ids[pid]]
             dense.setdefault(pid, min(dense.values(), default=0.0))
             sent.setdefault(pid, min(sent.values(), default=0.0))
+        return pool
 
 
 def _zsum(pool: list[str], signals: list[tuple[float, dict[str, float]]]) -> dict[str, float]:

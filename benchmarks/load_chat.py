@@ -7,6 +7,7 @@ Run from the repository root:
     /work/venv/bin/python benchmarks/load_chat.py --setup two         # the team deployment only
     /work/venv/bin/python benchmarks/load_chat.py --data-dir data     # reuse an existing index
     /work/venv/bin/python benchmarks/load_chat.py --url http://127.0.0.1:7860/ --pid 12345
+    /work/venv/bin/python benchmarks/load_chat.py --setup one --embed-threads 1
 
 Two setups, run one after the other (``--setup both``, the default):
 
@@ -205,10 +206,14 @@ def report(name: str, args, stats: dict[str, Stats], wall: float, n_questions: i
             "rss_mb": {k: [None if v is None else v[0] for v in pair] for k, pair in rss.items()}}
 
 
+def _threads_env(args) -> dict:
+    return {"INCLUSIE_EMBED_THREADS": str(args.embed_threads)} if args.embed_threads else {}
+
+
 def setup_one(args, questions, tmp: Path) -> dict:
     print("\nSetup one: one `inclusie serve`, embedded Chroma")
     data_dir = args.data_dir.resolve() if args.data_dir else tmp / "data-one"
-    env = child_env(data_dir)
+    env = child_env(data_dir, **_threads_env(args))
     ingest(env)
     proc, url = start_serve(env, tmp / "serve-one.log")
     try:
@@ -228,7 +233,7 @@ def setup_two(args, questions, tmp: Path) -> dict:
     print(f"  chroma server up at {chroma.url} (pid {chroma.proc.pid})")
     procs: list[subprocess.Popen] = []
     try:
-        env = child_env(data_dir, INCLUSIE_CHROMA_URL=chroma.url)
+        env = child_env(data_dir, INCLUSIE_CHROMA_URL=chroma.url, **_threads_env(args))
         ingest(env)
         urls = []
         for i in range(2):
@@ -263,6 +268,8 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path,
                     help="data dir for the started processes (default: a fresh temporary one)")
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    ap.add_argument("--embed-threads", type=int, default=0,
+                    help="INCLUSIE_EMBED_THREADS for the started processes (0: library default)")
     args = ap.parse_args()
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

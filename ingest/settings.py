@@ -42,6 +42,15 @@ class Settings(BaseSettings):
             "'all-MiniLM-L6-v2' or 'intfloat/multilingual-e5-base'."
         ),
     )
+    embed_threads: int = Field(
+        0,
+        ge=0,
+        description=(
+            "CPU threads the embedding model may use (0: the library's default, all cores). On a "
+            "shared or busy machine 1 avoids threads spinning against each other (measure with "
+            "benchmarks/load_chat.py --embed-threads)."
+        ),
+    )
     chroma_url: str | None = Field(
         None,
         description="Use a Chroma server (http://host:port) instead of the embedded store in data_dir.",

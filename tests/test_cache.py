@@ -239,6 +239,60 @@ def test_ingest_by_another_process_reaches_a_running_retriever(tmp_path):
 
 
 @pytest.mark.slow
+def test_questions_go_on_while_bm25_is_rebuilt_after_another_process_wrote(tmp_path):
+    """After another process changed the index, the rebuild runs beside the questions: they are
+    answered from the previous BM25 index meanwhile, and never with a passage that is gone."""
+    import threading
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in DOCS:
+        shutil.copy(CORPUS / name, docs / name)
+    settings = Settings(data_dir=tmp_path / "data")
+    assert ingest_paths([docs], settings).ok
+    gone_doc = DOCS[1].removesuffix(".txt")
+    question = QUESTIONS[1]  # about the Week van Inclusief Onderwijs: the news item answers it
+
+    r, calls = counting_retriever(settings)
+    assert gone_doc in {p.doc_id for p in r.search(question, k=5).passages}
+    gate = threading.Event()
+    build = r.store.all_passages
+
+    def slow_build():  # hold the rebuild until the test lets it go
+        assert gate.wait(60), "the rebuild was never let go"
+        return build()
+
+    r.store.all_passages = slow_build
+
+    # Another process removes the news item and adds a new document.
+    (docs / DOCS[1]).unlink()
+    (docs / "zwaluwnest.txt").write_text(NEW_DOC, encoding="utf-8")
+    res = run_cli("ingest", str(docs), "--prune", env={"INCLUSIE_DATA_DIR": str(settings.data_dir)})
+    assert res.returncode == 0, res.stderr
+    time.sleep(r.REVISION_TTL + 0.5)
+
+    answered: list = []
+    asker = threading.Thread(target=lambda: answered.extend(
+        [r.search(question, k=5), r.search(NEW_QUESTION, k=3)]))
+    asker.start()
+    asker.join(30)
+    try:
+        assert not asker.is_alive(), "questions waited for the BM25 rebuild"
+        assert not gate.is_set() and len(calls) == 1  # the rebuild was still being held
+        assert all(p.doc_id != gone_doc for res in answered for p in res.passages), \
+            "a passage of the removed document was returned from the old BM25 index"
+        assert answered[1].passages[0].doc_id == "zwaluwnest"  # the dense side is already current
+    finally:
+        gate.set()
+
+    _wait_until_found(r, "zwaluwnest")
+    assert len(calls) == 2  # one rebuild for the change
+    assert r.lexical().coverage(NEW_QUESTION) == 1.0
+    assert gone_doc not in {p.doc_id for p in r.lexical().passages}
+    assert_valid_cache(r)
+
+
+@pytest.mark.slow
 def test_two_apps_sharing_a_chroma_server_stay_consistent(tmp_path):
     """Two Assistants (two `inclusie serve` processes in a team) with one server and different
     data dirs: a document added through one is found by the other without a restart."""

@@ -129,6 +129,43 @@ def test_prune_removes_documents_whose_file_is_gone(tmp_path):
     assert_same_index(settings, clean_build(folder, tmp_path / "fresh"))
 
 
+def test_same_file_name_from_another_folder_does_not_replace_a_stored_document(tmp_path):
+    """Two municipalities' "verslag.txt", ingested in separate runs, are two documents."""
+    (a,) = write_notes(tmp_path / "gemeente-a", 1, seed=21, prefix="verslag")
+    (b,) = write_notes(tmp_path / "gemeente-b", 1, seed=22, prefix="verslag")
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest_paths([a.parent], settings)
+    a_ids = sorted(p.id for p in passages(settings))
+
+    r = run_cli("ingest", str(b.parent), env=env_for(settings.data_dir))
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^nieuw\s+verslag-0\.txt", r.stdout, re.M), r.stdout
+    now = passages(settings)
+    assert_no_duplicates(now)
+    assert {p.source for p in now} == {str(a.resolve()), str(b.resolve())}
+    assert sorted(p.id for p in now if p.source == str(a.resolve())) == a_ids
+
+    # Both stay put on re-ingest, and a change to one replaces only that one.
+    r = run_cli("ingest", str(a.parent), str(b.parent), env=env_for(settings.data_dir))
+    assert r.returncode == 0, r.stderr
+    assert len(re.findall(r"^ongewijzigd\s+verslag-0\.txt", r.stdout, re.M)) == 2, r.stdout
+    b.write_text(f"Verslag herzien\n\n{filler(40, 77)}\n", encoding="utf-8")
+    report = ingest_paths([a.parent, b.parent], settings)
+    assert [r.status for r in report.results] == ["skipped", "updated"]
+    now = passages(settings)
+    assert_no_duplicates(now)
+    assert sorted(p.id for p in now if p.source == str(a.resolve())) == a_ids
+    assert any("Verslag herzien" in p.text for p in now if p.source == str(b.resolve()))
+
+    # The same file moved to a new place (old place gone) is still the same document.
+    moved = tmp_path / "archief" / a.name
+    moved.parent.mkdir()
+    a.rename(moved)
+    report = ingest_paths([moved.parent], settings)
+    assert [r.status for r in report.results] == ["skipped"]
+    assert len(passages(settings)) == len(now)
+
+
 def test_catalog_edit_reaches_the_index_on_the_next_ingest(tmp_path):
     folder = tmp_path / "docs"
     write_notes(folder, 2, seed=8)

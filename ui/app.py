@@ -399,7 +399,7 @@ def upload(ctx: AppContext, paths: list[str] | None, progress=None) -> tuple[str
             label = {"added": "toegevoegd", "updated": "bijgewerkt",
                      "skipped": "ongewijzigd (stond al in de index)"}.get(r.status, r.status)
             lines.append(f"- **{_esc(dest.name)}**: {label}, {r.chunks} passages.")
-        ctx.assistant.retriever.invalidate()
+        ctx.assistant.retriever.refresh()
         lines += ["", _esc(report.summary())]
     return "\n".join(lines), report
 

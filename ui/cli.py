@@ -65,7 +65,7 @@ def _assistant():
 
             report = ingest_paths([s.corpus_dir], s)
             typer.echo(report.summary(), err=True)
-            a.retriever.invalidate()
+            a.retriever.refresh()
     except IndexUnavailable as e:
         _fail(str(e), 3)
     return a
