@@ -500,7 +500,10 @@ def make_briefing(ctx: AppContext, school: str, region: str | None, themes: list
     except (BriefingError, OSError) as e:
         shutil.rmtree(folder, ignore_errors=True)
         return _esc(f"De bestanden konden niet worden gemaakt: {e}"), None, None
-    return to_markdown(b, html_escape=True), str(md), str(docx)
+    preview = to_markdown(b, html_escape=True)
+    if b.notice:  # for the user only: the files say what they are without it
+        preview = f"> ⚠ {_esc(b.notice)}\n\n{preview}"
+    return preview, str(md), str(docx)
 
 
 # -- the Gradio app ----------------------------------------------------------------------------

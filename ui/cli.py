@@ -292,6 +292,9 @@ def talking_points(
     out: Optional[Path] = typer.Option(
         None, "--out", help="Bestand: .md (Markdown) of .docx (Word). Zonder --out: Markdown "
                             "op het scherm."),
+    letterlijk: bool = typer.Option(
+        False, "--letterlijk", help="Alleen letterlijke citaten, ook als er een taalmodel is "
+                                    "ingesteld (INCLUSIE_LLM_BASE_URL)."),
 ) -> None:
     """Gespreksvoorbereiding voor een schoolbezoek: per thema kernpunten, tips,
     praktijkvoorbeelden en gespreksvragen, elk punt met [n] naar de bron."""
@@ -314,7 +317,10 @@ def talking_points(
         _fail(str(e), 2)
     a = _assistant()
     try:
-        briefing = build_briefing(a, school, region=region, themes=theme or None, notes=notes)
+        briefing = build_briefing(a, school, region=region, themes=theme or None, notes=notes,
+                                  use_llm=not letterlijk)
+        if briefing.notice:
+            typer.echo(briefing.notice, err=True)
         if out is None:
             typer.echo(to_markdown(briefing))
             return
