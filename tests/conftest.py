@@ -44,6 +44,26 @@ def assistant(indexed_settings):
     return Assistant(indexed_settings)
 
 
+@pytest.fixture(scope="module")
+def fake():
+    """A scripted OpenAI-compatible server on 127.0.0.1 (see fake_openai.py), one per module."""
+    from .fake_openai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def llm_assistant(indexed_settings, fake):
+    """An Assistant over the bundled corpus that talks to ``fake`` as its language model."""
+    from assistant.answer import Assistant
+    from ingest.settings import Settings
+
+    return Assistant(Settings(data_dir=indexed_settings.data_dir, llm_base_url=fake.url,
+                              llm_model="proefmodel", llm_timeout=3.0, llm_api_key="sk-test-123"))
+
+
 @pytest.fixture
 def fresh_settings(tmp_path):
     from ingest.settings import Settings

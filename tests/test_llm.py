@@ -13,31 +13,16 @@ import pytest
 
 from assistant.answer import Assistant, verify
 from assistant.llm import NO_ANSWER, passages_block
-from assistant.retrieve import Filters
 from ingest.passage import Passage
 from ingest.pipeline import ingest_paths
 from ingest.settings import Settings
 from ingest.tags import Taxonomy
 from ui.app import AppContext, Session, make_filters, respond
 
-from .conftest import CORPUS, free_port, run_cli
-from .fake_openai import FakeOpenAI, cite, passages_in
+from .conftest import free_port, run_cli
+from .fake_openai import cite, passages_in
 
 QUESTION = "Wat kan de gemeente doen aan leerlingenvervoer?"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def llm_assistant(indexed_settings, fake):
-    settings = Settings(data_dir=indexed_settings.data_dir, llm_base_url=fake.url,
-                        llm_model="proefmodel", llm_timeout=3.0, llm_api_key="sk-test-123")
-    return Assistant(settings)
 
 
 def _supported(req) -> str:

@@ -19,7 +19,7 @@ from assistant.talking_points import (Bullet, _bullets_block, build_briefing, ph
 from ingest.settings import Settings
 
 from .conftest import run_cli
-from .fake_openai import FakeOpenAI
+
 
 DAY = date(2025, 3, 12)
 SCHOOL = "OBS De Regenboog"
@@ -56,19 +56,6 @@ def invented(req) -> str:
 
 def mixed(req) -> str:
     return "\n".join(f"{n}: {shorter(q) if n % 2 else INVENTED}" for n, _, q in bullets_in(req))
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def llm_assistant(indexed_settings, fake):
-    return Assistant(Settings(data_dir=indexed_settings.data_dir, llm_base_url=fake.url,
-                              llm_model="proefmodel", llm_timeout=3.0))
 
 
 @pytest.fixture(scope="module")
