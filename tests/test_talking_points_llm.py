@@ -193,3 +193,16 @@ def test_ui_tab_shows_the_notice_above_the_preview_not_in_the_files(llm_assistan
     preview, md, _ = make_briefing(ctx, SCHOOL, "Roosendaal", ["leerlingenvervoer"], "")
     assert not preview.startswith("> ⚠")
     assert "korter geformuleerd en elk gecontroleerd" in open(md, encoding="utf-8").read()
+
+
+def test_ui_tab_can_keep_the_quotes(llm_assistant, fake, tmp_path):
+    from ingest.tags import Taxonomy
+    from ui.app import AppContext, make_briefing
+    from ui.feedback import FeedbackStore
+
+    ctx = AppContext(llm_assistant.settings, llm_assistant, Taxonomy.load(),
+                     FeedbackStore(tmp_path / "fb.sqlite"))
+    fake.set({"content": faithful})
+    preview, md, _ = make_briefing(ctx, SCHOOL, "Roosendaal", THEMES, "", letterlijk=True)
+    assert fake.requests == []
+    assert "taalmodel" not in open(md, encoding="utf-8").read()

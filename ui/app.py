@@ -473,7 +473,7 @@ def _prune_briefings(root: Path) -> None:
 
 
 def make_briefing(ctx: AppContext, school: str, region: str | None, themes: list[str] | None,
-                  notes: str) -> tuple[str, str | None, str | None]:
+                  notes: str, letterlijk: bool = False) -> tuple[str, str | None, str | None]:
     """Talking points for a school visit: (Markdown preview, .md file, .docx file).
 
     Bad input gives a Dutch message as the preview and no files. The preview's document text is
@@ -486,7 +486,7 @@ def make_briefing(ctx: AppContext, school: str, region: str | None, themes: list
         return "Kies minstens één thema.", None, None
     try:
         b = build_briefing(ctx.assistant, school, region=(region or "").strip() or None,
-                           themes=list(themes), notes=notes or "")
+                           themes=list(themes), notes=notes or "", use_llm=not letterlijk)
     except (BriefingError, IndexUnavailable) as e:
         return _esc(str(e)), None, None
     root = briefings_dir(ctx.settings)
@@ -586,6 +586,11 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                             label="Thema's", elem_id="briefing-themas")
                         b_notes = gr.Textbox(label="Notities voor de aanleiding (eigen woorden)",
                                              lines=3, elem_id="briefing-notities")
+                        b_literal = gr.Checkbox(
+                            False, label="Alleen letterlijke citaten",
+                            info="Zonder vinkje formuleert het taalmodel de punten korter; "
+                                 "elke formulering wordt gecontroleerd tegen de bron.",
+                            visible=ctx.assistant.llm is not None, elem_id="briefing-letterlijk")
                         b_make = gr.Button("Briefing maken", variant="primary",
                                            elem_id="briefing-maken")
                         with gr.Row():
@@ -659,12 +664,13 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             return run_evaluation(ctx, progress)
 
         run_eval_btn.click(_run_eval, None, [eval_md, eval_png])
-        def _briefing(school, region, themes, notes):
-            preview, md, docx = make_briefing(ctx, school, region, themes, notes)
+        def _briefing(school, region, themes, notes, literal):
+            preview, md, docx = make_briefing(ctx, school, region, themes, notes, bool(literal))
             return (preview, gr.update(value=md, interactive=md is not None),
                     gr.update(value=docx, interactive=docx is not None))
 
-        briefing_io = ([b_school, b_region, b_themes, b_notes], [b_preview, b_md, b_docx])
+        briefing_io = ([b_school, b_region, b_themes, b_notes, b_literal],
+                       [b_preview, b_md, b_docx])
         b_make.click(_briefing, *briefing_io)
         b_school.submit(_briefing, *briefing_io)
     return app
