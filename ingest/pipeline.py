@@ -259,6 +259,45 @@ def ingest_paths(
     return report
 
 
+@dataclass
+class Removal:
+    doc_id: str
+    title: str = ""
+    passages: int = 0
+    deleted_file: str = ""  # an uploaded copy that was deleted with it
+    error: str = ""  # Dutch, for the user
+
+
+def remove_documents(doc_ids: list[str], settings: Settings, *,
+                     store: Store | None = None) -> list[Removal]:
+    """Take documents out of the index (passages and sentences), one result per id.
+
+    A copy in the web app's uploads folder goes with it; a file anywhere else is left on disk,
+    so ingesting its folder again brings the document back. Unknown ids get an error message and
+    do not stop the others. Runs under the ingest lock, so never halfway through an ingest.
+    """
+    store = store or open_store(settings)
+    out: list[Removal] = []
+    with _exclusive(settings):
+        store.revision()  # see what another process wrote since this Store last looked
+        states = store.doc_states()
+        uploads = settings.uploads_dir.resolve()
+        for doc_id in dict.fromkeys(d.strip() for d in doc_ids if d and d.strip()):
+            state = states.get(doc_id)
+            if state is None:
+                out.append(Removal(doc_id, error="staat niet in de index (zie `inclusie status` "
+                                                 "voor de document-id's)"))
+                continue
+            store.delete_document(doc_id)
+            r = Removal(doc_id, state.title or doc_id, state.present)
+            src = Path(state.source) if state.source else None
+            if src is not None and src.resolve().parent == uploads and src.exists():
+                src.unlink()
+                r.deleted_file = src.name
+            out.append(r)
+    return out
+
+
 def _embed(passages: list[Passage], embedder: Embedder, progress: Progress, file_no: int,
            n_files: int, name: str):
     sentences: list[SentenceRecord] = []

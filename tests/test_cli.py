@@ -8,7 +8,7 @@ import pytest
 
 from .conftest import run_cli
 
-VERBS = ["ingest", "status", "search", "ask", "eval"]
+VERBS = ["ingest", "status", "search", "ask", "eval", "remove", "talking-points"]
 
 
 @pytest.mark.parametrize("verb", VERBS)
@@ -104,3 +104,25 @@ def test_ask_on_an_empty_index_ingests_the_bundled_corpus_first(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "De index is leeg" in res.stderr
     assert json.loads(res.stdout)["refused"] is False
+
+
+def test_remove_takes_a_document_out_and_ingest_brings_it_back(tmp_path):
+    from .docgen import write_notes
+
+    folder = tmp_path / "docs"
+    keep, gone = write_notes(folder, 2, seed=5)
+    env = {"INCLUSIE_DATA_DIR": str(tmp_path / "data")}
+    assert run_cli("ingest", str(folder), env=env).returncode == 0
+    status = run_cli("status", env=env).stdout
+    assert "id: notitie-1" in status
+
+    res = run_cli("remove", "notitie-1", "bestaat-niet", env=env)
+    assert res.returncode == 1
+    assert res.stdout.startswith("verwijderd   notitie-1 (Notitie 5-1, ")
+    assert "bestaat-niet: staat niet in de index" in res.stderr
+    docs = json.loads(run_cli("status", "--json", env=env).stdout)["docs"]
+    assert [d["doc_id"] for d in docs] == ["notitie-0"]
+    assert gone.exists()  # a file outside the uploads folder stays on disk
+
+    res = run_cli("ingest", str(folder), env=env)
+    assert res.returncode == 0 and "1 toegevoegd" in res.stdout and "1 ongewijzigd" in res.stdout

@@ -282,6 +282,43 @@ def test_upload_document_then_ask_about_it(page, tmp_path):
     assert any("Zwaluwnest" in t and "Voorbeeldstad" in t for t in texts), texts
 
 
+def _choose(page, elem_id: str, text: str) -> None:
+    """Pick the option of a Gradio dropdown whose label contains ``text``."""
+    box = page.locator(f"#{elem_id} input")
+    box.click()
+    box.fill(text)
+    page.get_by_role("option").filter(has_text=text).first.click()
+
+
+def test_a_document_is_taken_out_after_confirmation(page, tmp_path, server):
+    doc = tmp_path / "reigersbos.txt"
+    doc.write_text("Het Reigersbosproject\n\nHet Reigersbosproject in Voorbeeldstad laat "
+                   "leerlingen van het speciaal onderwijs meedoen in de reguliere klas.\n",
+                   encoding="utf-8")
+    assert "reigersbos.txt: toegevoegd" in _upload(page, doc)
+    table = page.locator("#documenten-tabel")
+    table.get_by_text("Reigersbosproject").first.wait_for(timeout=UI_TIMEOUT)
+
+    _choose(page, "verwijder-document", "reigersbos")
+    page.once("dialog", lambda d: d.dismiss())  # "Annuleren": nothing happens
+    page.click("#verwijderen")
+    page.wait_for_function("""() => /Geen document verwijderd/.test(
+        document.querySelector('#verwijder-verslag')?.innerText || '')""", timeout=UI_TIMEOUT)
+    assert "Reigersbosproject" in table.inner_text()
+
+    _choose(page, "verwijder-document", "reigersbos")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#verwijderen")
+    page.wait_for_function("""() => /uit de index gehaald/.test(
+        document.querySelector('#verwijder-verslag')?.innerText || '')""", timeout=UI_TIMEOUT)
+    assert "Reigersbosproject" not in table.inner_text()
+    assert not (server[2] / "uploads" / "reigersbos.txt").exists()
+
+    open_tab(page, "Vragen")
+    ask(page, "Wat doet het Reigersbosproject in Voorbeeldstad?")
+    assert "Reigersbos" not in page.locator("#bronnen").inner_text()
+
+
 def test_bad_upload_is_reported_and_index_still_works(page, tmp_path, server):
     bad = tmp_path / "kapot.pdf"
     bad.write_bytes(os.urandom(4096))

@@ -204,6 +204,36 @@ def test_failed_reupload_keeps_the_earlier_version(upload_ctx, tmp_path):
     assert not upload_ctx.assistant.ask("Wat is het Kraanvogelplan?").refused
 
 
+def test_a_document_can_be_taken_out_of_the_index(upload_ctx, tmp_path):
+    from ui.app import remove_document, removable_documents
+
+    f = tmp_path / "Zwaluwnest.txt"
+    f.write_text("Het project Zwaluwnest brengt kinderen uit het speciaal onderwijs naar de "
+                 "reguliere basisschool in Voorbeeldstad.", encoding="utf-8")
+    upload(upload_ctx, [str(f)])
+    a = upload_ctx.assistant
+    plan = "stappenplan-inclusief-onderwijs-2025-2027"
+    plan_ids = sorted(p.id for p in a.store.all_passages() if p.doc_id == plan)
+    assert ("Zwaluwnest — zwaluwnest", "zwaluwnest") in removable_documents(upload_ctx)
+    assert a.ask("Wat doet het project Zwaluwnest?").citations[0].doc_id == "zwaluwnest"
+
+    text = remove_document(upload_ctx, "zwaluwnest")
+    assert text.startswith("**Zwaluwnest** is uit de index gehaald (")
+    assert "Zwaluwnest.txt is ook verwijderd" in text
+    assert not (upload_ctx.settings.uploads_dir / "Zwaluwnest.txt").exists()
+    assert "zwaluwnest" not in {d for _, d in removable_documents(upload_ctx)}
+    ans = a.ask("Wat doet het project Zwaluwnest?")
+    assert all(c.doc_id != "zwaluwnest" for c in ans.citations + ans.related)
+    assert "zwaluwnest" not in {p.doc_id for p in a.retriever.lexical().passages}
+    assert sorted(p.id for p in a.store.all_passages() if p.doc_id == plan) == plan_ids
+
+    # A file outside the uploads folder stays on disk; unknown ids and no choice are reported.
+    assert "uit de index gehaald" in remove_document(upload_ctx, plan)
+    assert (CORPUS / f"{plan}.txt").exists() and a.store.count() == 0
+    assert "staat niet in de index" in remove_document(upload_ctx, "zwaluwnest")
+    assert remove_document(upload_ctx, None) == "Geen document verwijderd."
+
+
 def test_evaluation_tab_runs_and_shows_a_report(tmp_path, indexed_settings, assistant):
     from ui.app import latest_eval, run_evaluation
     from ui.feedback import FeedbackStore

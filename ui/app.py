@@ -404,6 +404,29 @@ def upload(ctx: AppContext, paths: list[str] | None, progress=None) -> tuple[str
     return "\n".join(lines), report
 
 
+def removable_documents(ctx: AppContext) -> list[tuple[str, str]]:
+    """(label, doc_id) of every document in the index, complete or not, for the remove list."""
+    states = ctx.assistant.store.doc_states().values()
+    return sorted(((f"{s.title or s.doc_id} — {s.doc_id}", s.doc_id) for s in states),
+                  key=lambda t: t[0].lower())
+
+
+def remove_document(ctx: AppContext, doc_id: str | None) -> str:
+    """Take one document out of the index (and its uploaded file); returns a Dutch report."""
+    from ingest.pipeline import remove_documents
+
+    if not doc_id:
+        return "Geen document verwijderd."
+    (r,) = remove_documents([doc_id], ctx.settings, store=ctx.assistant.store)
+    if r.error:
+        return f"**{_esc(doc_id)}**: {_esc(r.error)}"
+    ctx.assistant.retriever.refresh()
+    msg = f"**{_esc(r.title)}** is uit de index gehaald ({r.passages} passages)"
+    if r.deleted_file:
+        msg += f"; het geüploade bestand {_esc(r.deleted_file)} is ook verwijderd"
+    return msg + "."
+
+
 def documents_table(ctx: AppContext) -> list[list]:
     rows = []
     for s in sorted(ctx.assistant.store.doc_states().values(), key=lambda d: d.title.lower()):
@@ -616,6 +639,15 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                                                    "Bestand"],
                                           interactive=False, label="Documenten in de index",
                                           elem_id="documenten-tabel")
+                with gr.Row(equal_height=True):
+                    rm_doc = gr.Dropdown(removable_documents(ctx), value=None, scale=4,
+                                         label="Document uit de index halen",
+                                         info="Een geüpload bestand wordt mee verwijderd; een "
+                                              "bestand elders blijft staan.",
+                                         elem_id="verwijder-document")
+                    rm_btn = gr.Button("Verwijderen", variant="stop", scale=1,
+                                       elem_id="verwijderen")
+                rm_report = gr.Markdown(elem_id="verwijder-verslag")
 
             with gr.Tab("Evaluatie", id="evaluatie"):
                 md, png = latest_eval(ctx)
@@ -656,9 +688,20 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
         def _upload(paths, progress=gr.Progress()):
             text, _ = upload(ctx, paths, progress)
-            return text, documents_table(ctx), gr.update(choices=ctx.documents()), None
+            return (text, documents_table(ctx), gr.update(choices=ctx.documents()), None,
+                    gr.update(choices=removable_documents(ctx)))
 
-        add.click(_upload, [files], [upload_report, docs_table, f_doc, files])
+        add.click(_upload, [files], [upload_report, docs_table, f_doc, files, rm_doc])
+
+        def _remove(doc_id):
+            return (remove_document(ctx, doc_id), documents_table(ctx),
+                    gr.update(choices=ctx.documents(), value=[]),
+                    gr.update(choices=removable_documents(ctx), value=None))
+
+        # Ask first, in the browser: a cancelled confirmation sends no document.
+        rm_btn.click(_remove, [rm_doc], [rm_report, docs_table, f_doc, rm_doc],
+                     js="(d) => (d && window.confirm('Dit document uit de index halen? Het "
+                        "kan daarna niet meer als bron worden gebruikt.')) ? d : null")
 
         def _run_eval(progress=gr.Progress()):
             return run_evaluation(ctx, progress)

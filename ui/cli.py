@@ -202,7 +202,33 @@ def status(as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON.
     typer.echo(f"Opslag: {out['store']}   Datamap: {out['data_dir']}")
     for d in docs:
         flag = "" if d["complete"] else "  (onvolledig: draai ingest opnieuw)"
-        typer.echo(f"  - {d['title']} [{d['kind']}] {d['passages']} passages{flag}")
+        typer.echo(f"  - {d['title']} [{d['kind']}] {d['passages']} passages, id: "
+                   f"{d['doc_id']}{flag}")
+
+
+# -- remove ----------------------------------------------------------------------------------
+@app.command()
+def remove(
+    doc_ids: list[str] = typer.Argument(..., help="Document-id's (zie `inclusie status`)."),
+) -> None:
+    """Documenten uit de index halen. Een geüpload bestand wordt mee verwijderd; een bestand
+    elders blijft staan (opnieuw inlezen van die map voegt het weer toe)."""
+    from ingest.pipeline import remove_documents
+
+    try:
+        results = remove_documents(doc_ids, settings())
+    except IndexUnavailable as e:
+        _fail(str(e), 3)
+    failed = 0
+    for r in results:
+        if r.error:
+            failed += 1
+            typer.echo(f"{r.doc_id}: {r.error}", err=True)
+            continue
+        extra = f"; geüpload bestand {r.deleted_file} verwijderd" if r.deleted_file else ""
+        typer.echo(f"verwijderd   {r.doc_id} ({r.title}, {r.passages} passages{extra})")
+    if failed:
+        raise typer.Exit(1)
 
 
 # -- search ----------------------------------------------------------------------------------
