@@ -84,7 +84,7 @@ _NOT_NAMES = {
     "een", "swv", "koers", "wenkend", "perspectief", "deelnemersraad", "jongeren", "handicap",
     "wmo", "participatiewet", "jeugdwet", "integraal", "huisvestingsplan", "goeree", "overflakkee",
     "in", "bij", "binnen", "vanuit", "op", "tijdens", "daarna", "vervolgens", "kansengelijkheid",
-    "onderwijsondersteuning", "inclusieve", "samenleving", "nederland", "utrecht", "lelystad",
+    "onderwijsondersteuning", "samenleving", "nederland", "utrecht", "lelystad",
     "leerroute", "porteum", "stromenland", "driegang", "nijmegen", "zorg", "jeugdhulp",
 }
 
