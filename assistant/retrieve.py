@@ -331,12 +331,6 @@ class HybridRetriever:
             log.warning("BM25-cache kan niet worden opgeslagen: %s", e)
         return lex
 
-    def invalidate(self) -> None:
-        """Forget the BM25 side; the next question rebuilds it (``refresh`` does it now)."""
-        with self._lock:
-            self._lexical = None
-            self._revision = None
-
     def search(self, question: str, k: int | None = None, filters: Filters | None = None,
                mode: str = "hybrid") -> Retrieval:
         """Rank passages for a question. ``mode``: hybrid (default), dense or bm25."""

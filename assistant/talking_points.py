@@ -783,8 +783,9 @@ def to_markdown(b: Briefing, html_escape: bool = False) -> str:
         out += [f"> {esc(line)}" if line.strip() else ">" for line in b.notes.splitlines()]
         out.append("")
     out += [f"*{esc(aan[-1])}*", ""]
-    if phrasing_line(b):
-        out += [f"*{esc(phrasing_line(b))}*", ""]
+    phrased = phrasing_line(b)
+    if phrased:
+        out += [f"*{esc(phrased)}*", ""]
     for i, sec in enumerate(b.sections, 1):
         out += [f"## {i}. {esc(sec.label)}", ""]
         for key, title in SUBSECTIONS:

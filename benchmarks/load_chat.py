@@ -54,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (REPO, ChromaServer, child_env, free_port, http_up, inclusie_exe,  # noqa: E402
                      load_questions, pct, rss_mb, stop_process)
+from ui.app import last_answer  # noqa: E402
 
 REFUSAL = "De documenten geven geen antwoord"
 START_DEADLINE = 180  # seconds for `inclusie serve` to answer GET /
@@ -95,15 +96,6 @@ class Stats:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _answer_text(history) -> str:
-    if not history or history[-1].get("role") != "assistant":
-        return ""
-    content = history[-1].get("content")
-    if isinstance(content, list):
-        return "".join(c.get("text", "") for c in content if isinstance(c, dict))
-    return str(content or "")
-
-
 def user_loop(n: int, client, questions: list[str], deadline: float, turns: int,
               stats: Stats, start: threading.Barrier) -> None:
     rng = random.Random(n)
@@ -117,7 +109,7 @@ def user_loop(n: int, client, questions: list[str], deadline: float, turns: int,
             job = client.submit(q, history, [], [], [], [], api_name="/_respond")
             history, _sources, _box = job.result(timeout=REQUEST_TIMEOUT)
             dt = time.perf_counter() - t0
-            text = _answer_text(history)
+            text = last_answer(history)
             with stats.lock:
                 if not text:
                     stats.errors.append(f"user {n}: empty answer to {q!r}")

@@ -319,7 +319,7 @@ def test_two_apps_sharing_a_chroma_server_stay_consistent(tmp_path):
         (new / "zwaluwnest.txt").write_text(NEW_DOC, encoding="utf-8")
         report = ingest_paths([new], sa, store=a.store, embedder=a.embedder)  # e.g. an upload
         assert report.count("added") == 1
-        a.retriever.invalidate()  # what the upload handler does
+        a.retriever.refresh()  # what the upload handler does
 
         _wait_until_found(b.retriever, "zwaluwnest")
         ans = b.ask(NEW_QUESTION)

@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ui.app import last_answer
+
 from .conftest import CORPUS, REPO, free_port, run_cli
 from .test_chroma_server import CHROMA, DOCS, ChromaServer
 
@@ -47,15 +49,6 @@ class ScriptChroma(ChromaServer):
         pidfile = Path(f"{self.path}.pid")
         assert int(pidfile.read_text()) == self.proc.pid  # the pid file names the server
         return self
-
-
-def _answer(history) -> str:
-    if not history or history[-1].get("role") != "assistant":
-        return ""
-    content = history[-1].get("content")
-    if isinstance(content, list):
-        return "".join(c.get("text", "") for c in content if isinstance(c, dict))
-    return str(content or "")
 
 
 class Team:
@@ -105,7 +98,7 @@ class Team:
         self._client.predict(api_name="/lambda")  # "Nieuw gesprek"
         job = self._client.submit(question, [], [], [], [], [], api_name="/_respond")
         history, _sources, _box = job.result(timeout=REPLY_BOUND)
-        return _answer(history)
+        return last_answer(history)
 
     def stop(self) -> None:
         if self._client is not None:

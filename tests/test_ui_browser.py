@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, copy_corpus, free_port, run_cli
+from .conftest import ARTIFACTS, copy_corpus, free_port, run_cli, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -96,12 +96,7 @@ def server(tmp_path_factory):
             time.sleep(0.5)
         yield url, env, data
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
         log.close()
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from ui.app import bind_warning
 
-from .conftest import REPO, free_port, run_cli
+from .conftest import REPO, free_port, run_cli, stop_process
 from .docgen import filler, write_pdf
 
 pytestmark = pytest.mark.slow
@@ -62,11 +62,7 @@ def server(tmp_path_factory):
             raise AssertionError("server did not start")
         yield url, pdf
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def _login(url: str, password: str) -> httpx.Client:

@@ -286,6 +286,17 @@ def respond(ctx: AppContext, message: str, history: list[dict], session: Session
     yield history, session, render_sources(answer, ctx.taxonomy, rewritten)
 
 
+def last_answer(history: list[dict] | None) -> str:
+    """Text of the chat's last message when it is the assistant's ("" otherwise); the content
+    may be a string or, as Gradio's client returns it, a list of text parts."""
+    if not history or history[-1].get("role") != "assistant":
+        return ""
+    content = history[-1].get("content")
+    if isinstance(content, list):
+        return "".join(c.get("text", "") for c in content if isinstance(c, dict))
+    return str(content or "")
+
+
 def new_conversation(ctx: AppContext) -> tuple[list, Session, str, str]:
     """Empty chat, fresh session state, empty sources panel, empty input."""
     return [], Session(), render_sources(None, ctx.taxonomy), ""
