@@ -56,7 +56,7 @@ class Calibration:
     source: str = "defaults"
 
     @classmethod
-    def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
+    def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
         return load_fitted(cls, path)
 
     def threshold(self, lang: str) -> float:
@@ -125,8 +125,10 @@ class Answer:
             "lang": self.lang,
             "evidence": round(self.evidence, 4),
             "evidence_detail": self.evidence_detail,
-            "sentences": [{"text": s.text, "citations": s.numbers, "support": s.support,
-                           "quoted": s.quoted} for s in self.sentences],
+            "sentences": [
+                {"text": s.text, "citations": s.numbers, "support": s.support, "quoted": s.quoted}
+                for s in self.sentences
+            ],
             "related": [p.public_dict() for p in self.related],
             "filters": self.filters,
             "notice": self.notice,
@@ -138,11 +140,20 @@ class Answer:
 
 # -- wording ------------------------------------------------------------------------------------
 _DOC_NOUN = {
-    "nl": {"handreiking": "de handreiking", "nieuws": "het nieuwsbericht",
-           "stappenplan": "het stappenplan", "praktijkvoorbeelden": "de praktijkvoorbeelden",
-           "overig": "het document"},
-    "en": {"handreiking": "the handbook", "nieuws": "the news item", "stappenplan": "the plan",
-           "praktijkvoorbeelden": "the practice examples", "overig": "the document"},
+    "nl": {
+        "handreiking": "de handreiking",
+        "nieuws": "het nieuwsbericht",
+        "stappenplan": "het stappenplan",
+        "praktijkvoorbeelden": "de praktijkvoorbeelden",
+        "overig": "het document",
+    },
+    "en": {
+        "handreiking": "the handbook",
+        "nieuws": "the news item",
+        "stappenplan": "the plan",
+        "praktijkvoorbeelden": "the practice examples",
+        "overig": "the document",
+    },
 }
 
 TEXTS = {
@@ -151,7 +162,9 @@ TEXTS = {
         "refusal_hint": "Misschien relevant (geen antwoord, wel het dichtstbij):",
         "empty": "Er zijn nog geen documenten in de index. Voer eerst `inclusie ingest` uit.",
         "filtered": "Met deze filters zijn er geen passages gevonden.",
-        "fallback": "Het taalmodel {why}; hieronder het antwoord met citaten uit de documenten zelf.",
+        "fallback": (
+            "Het taalmodel {why}; hieronder het antwoord met citaten uit de documenten zelf."
+        ),
         "why_unreachable": "is niet bereikbaar",
         "why_timeout": "reageerde niet op tijd",
         "why_http_error": "gaf een foutmelding",
@@ -206,7 +219,9 @@ def frame(p: Passage, lang: str) -> str:
     return f"Volgens {src}:"
 
 
-def render(question: str, lang: str, sentences: list[CitedSentence], citations: list[Passage]) -> str:
+def render(
+    question: str, lang: str, sentences: list[CitedSentence], citations: list[Passage]
+) -> str:
     lines: list[str] = []
     current = None
     for s in sentences:
@@ -219,13 +234,34 @@ def render(question: str, lang: str, sentences: list[CitedSentence], citations: 
     return "\n".join(lines)
 
 
-def refusal(question: str, lang: str, related: list[Passage], evidence: float, detail: dict,
-            filters: dict, timings: dict) -> Answer:
+def refusal(
+    question: str,
+    lang: str,
+    related: list[Passage],
+    evidence: float,
+    detail: dict,
+    filters: dict,
+    timings: dict,
+) -> Answer:
     """'Not in the documents', in the question's language, with the nearest passages."""
-    text = TEXTS[lang]["refusal"] + "\n\n" + TEXTS[lang]["refusal_hint"] + "\n" + "\n".join(
-        f"- {p.title}" + (f" ({p.location})" if p.location else "") for p in related)
-    return Answer(question, lang, True, text, related=related, evidence=evidence,
-                  evidence_detail=detail, filters=filters, timings=timings)
+    text = (
+        TEXTS[lang]["refusal"]
+        + "\n\n"
+        + TEXTS[lang]["refusal_hint"]
+        + "\n"
+        + "\n".join(f"- {p.title}" + (f" ({p.location})" if p.location else "") for p in related)
+    )
+    return Answer(
+        question,
+        lang,
+        True,
+        text,
+        related=related,
+        evidence=evidence,
+        evidence_detail=detail,
+        filters=filters,
+        timings=timings,
+    )
 
 
 def render_generated(lang: str, sentences: list[CitedSentence]) -> str:
@@ -257,9 +293,14 @@ class Assistant:
     it cites, and anything that goes wrong falls back to the quoted answer with a short notice.
     """
 
-    def __init__(self, settings: Settings, retriever: HybridRetriever | None = None,
-                 embedder: Embedder | None = None, calibration: Calibration | None = None,
-                 llm=None):
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: HybridRetriever | None = None,
+        embedder: Embedder | None = None,
+        calibration: Calibration | None = None,
+        llm=None,
+    ):
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.retriever = retriever or HybridRetriever(settings, embedder=self.embedder)
@@ -285,8 +326,13 @@ class Assistant:
             self._support = SupportChecker(self.embedder, self.store)
         return self._support
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
-               mode: str = "hybrid") -> Retrieval:
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+    ) -> Retrieval:
         return self.retriever.search(question, k=k, filters=filters, mode=mode)
 
     def standalone(self, question: str, history: list[str] | None) -> str:
@@ -305,8 +351,14 @@ class Assistant:
                 pass  # the rule below still handles the common cases
         return rewrite_rule(question, history)
 
-    def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
-            mode: str = "hybrid", history: list[str] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        history: list[str] | None = None,
+    ) -> Answer:
         """Answer a question with cited sentences (or a plain refusal)."""
         final = None
         for kind, value in self.ask_stream(question, k, filters, mode, history):
@@ -314,9 +366,16 @@ class Assistant:
                 final = value
         return final
 
-    def ask_stream(self, question: str, k: int | None = None, filters: Filters | None = None,
-                   mode: str = "hybrid", history: list[str] | None = None):
-        """Yield ("rewritten", str), then ("token", str) while a model writes, then ("answer", Answer).
+    def ask_stream(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        history: list[str] | None = None,
+    ):
+        """Yield ("rewritten", str), then ("token", str) while a model writes, then
+        ("answer", Answer).
 
         Tokens are only produced on the language-model path; the final answer always comes last
         and may replace what was streamed (when the model failed or its answer did not hold up).
@@ -339,8 +398,11 @@ class Assistant:
             ans = self.answer(question, r, filters)
         ans.question = question
         ans.rewritten = standalone if standalone != question else ""
-        ans.timings = {"retrieve": r.timings.get("total", 0.0), **ans.timings,
-                       "total": time.perf_counter() - t0}
+        ans.timings = {
+            "retrieve": r.timings.get("total", 0.0),
+            **ans.timings,
+            "total": time.perf_counter() - t0,
+        }
         yield "answer", ans
 
     def _generate(self, question: str, r: Retrieval, filters: Filters):
@@ -365,8 +427,15 @@ class Assistant:
             return
         text = "".join(chunks).strip()
         if NO_ANSWER in text[:40]:  # the model found no answer in the passages
-            ans = refusal(question, lang, r.passages[:3], quoted.evidence, quoted.evidence_detail,
-                          filters.as_dict(), {"generate": time.perf_counter() - t0})
+            ans = refusal(
+                question,
+                lang,
+                r.passages[:3],
+                quoted.evidence,
+                quoted.evidence_detail,
+                filters.as_dict(),
+                {"generate": time.perf_counter() - t0},
+            )
             ans.mode = "llm"
             yield "answer", ans
             return
@@ -389,16 +458,38 @@ class Assistant:
         for g in generated:
             nums = [renumber[n] for n in g.citations]
             first = nums[0] if nums else 0
-            sentences.append(CitedSentence(
-                g.text, first, citations[first - 1].id if first else "", -1, -1, g.score,
-                citations=nums, support=g.support, quoted=False))
+            sentences.append(
+                CitedSentence(
+                    g.text,
+                    first,
+                    citations[first - 1].id if first else "",
+                    -1,
+                    -1,
+                    g.score,
+                    citations=nums,
+                    support=g.support,
+                    quoted=False,
+                )
+            )
         notice = TEXTS[lang]["removed"].format(markers=", ".join(removed)) if removed else ""
-        yield "answer", Answer(
-            question=question, lang=lang, refused=False, text=render_generated(lang, sentences),
-            sentences=sentences, citations=citations, evidence=quoted.evidence,
-            evidence_detail=quoted.evidence_detail, filters=filters.as_dict(),
-            timings={"generate": time.perf_counter() - t0}, notice=notice, mode="llm",
-            removed_markers=removed)
+        yield (
+            "answer",
+            Answer(
+                question=question,
+                lang=lang,
+                refused=False,
+                text=render_generated(lang, sentences),
+                sentences=sentences,
+                citations=citations,
+                evidence=quoted.evidence,
+                evidence_detail=quoted.evidence_detail,
+                filters=filters.as_dict(),
+                timings={"generate": time.perf_counter() - t0},
+                notice=notice,
+                mode="llm",
+                removed_markers=removed,
+            ),
+        )
 
     def generate(self, question: str, r: Retrieval, filters: Filters | None = None) -> Answer:
         """The language-model answer for retrieved passages (falls back like ``ask``)."""
@@ -430,14 +521,21 @@ class Assistant:
         ev = self.evidence(r.question, r, candidates)
         timings = {"select": time.perf_counter() - t0}
         if ev.score < self.calibration.threshold(lang) or not ev.type_found or not candidates:
-            return refusal(question, lang, r.passages[:3], ev.score, ev.as_dict(),
-                           filters.as_dict(), timings)
+            return refusal(
+                question, lang, r.passages[:3], ev.score, ev.as_dict(), filters.as_dict(), timings
+            )
         sentences, citations = self._compose(candidates)
         return Answer(
-            question=question, lang=lang, refused=False,
+            question=question,
+            lang=lang,
+            refused=False,
             text=render(question, lang, sentences, citations),
-            sentences=sentences, citations=citations, evidence=ev.score,
-            evidence_detail=ev.as_dict(), filters=filters.as_dict(), timings=timings,
+            sentences=sentences,
+            citations=citations,
+            evidence=ev.score,
+            evidence_detail=ev.as_dict(),
+            filters=filters.as_dict(),
+            timings=timings,
         )
 
     def _candidates(self, question: str, r: Retrieval) -> list[_Candidate]:
@@ -464,16 +562,23 @@ class Assistant:
     def evidence(self, question: str, r: Retrieval, candidates: list[_Candidate]) -> Evidence:
         """How strongly the best passages answer the question (compared with the threshold)."""
         cal = self.calibration
-        passage_best = max((r.similarity.get(p.id, 0.0) for p in r.passages[:ANSWER_PASSAGES]),
-                           default=0.0)
+        passage_best = max(
+            (r.similarity.get(p.id, 0.0) for p in r.passages[:ANSWER_PASSAGES]), default=0.0
+        )
         sentence_best = max((c.sim for c in candidates), default=0.0)
-        coverage = r.bm25_weight / self.retriever.bm25_weight if r.lang == "nl" and \
-            self.retriever.bm25_weight else 0.0
+        coverage = (
+            r.bm25_weight / self.retriever.bm25_weight
+            if r.lang == "nl" and self.retriever.bm25_weight
+            else 0.0
+        )
         kind = expected_type(question)
-        best_sentences = [c.passage.text[c.start:c.end] for c in candidates[:5]]
+        best_sentences = [c.passage.text[c.start : c.end] for c in candidates[:5]]
         type_found = any(satisfies(kind, s) for s in best_sentences)
-        score = (cal.w_passage * passage_best + (1 - cal.w_passage) * sentence_best
-                 + cal.w_coverage * coverage)
+        score = (
+            cal.w_passage * passage_best
+            + (1 - cal.w_passage) * sentence_best
+            + cal.w_coverage * coverage
+        )
         return Evidence(passage_best, sentence_best, coverage, kind, type_found, score)
 
     def _compose(self, candidates: list[_Candidate]) -> tuple[list[CitedSentence], list[Passage]]:
@@ -482,7 +587,9 @@ class Assistant:
         chosen: list[_Candidate] = []
         per_passage: dict[str, int] = {}
         for c in candidates:
-            if len(chosen) >= MAX_SENTENCES or (chosen and c.score < best - self.calibration.sentence_window):
+            if len(chosen) >= MAX_SENTENCES or (
+                chosen and c.score < best - self.calibration.sentence_window
+            ):
                 break
             if per_passage.get(c.passage.id, 0) >= MAX_PER_PASSAGE:
                 continue
@@ -497,8 +604,16 @@ class Assistant:
             if c.passage.id not in numbers:
                 citations.append(c.passage)
                 numbers[c.passage.id] = len(citations)
-            out.append(CitedSentence(c.passage.text[c.start:c.end], numbers[c.passage.id],
-                                     c.passage.id, c.start, c.end, c.score))
+            out.append(
+                CitedSentence(
+                    c.passage.text[c.start : c.end],
+                    numbers[c.passage.id],
+                    c.passage.id,
+                    c.start,
+                    c.end,
+                    c.score,
+                )
+            )
         return out, citations
 
 

@@ -23,43 +23,86 @@ import re
 # "voor wie" asks for an audience, so neither demands a date or a name. Order matters: the first
 # matching type wins ("hoeveel kost" is money, not a count).
 _QUESTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("phone", re.compile(r"\b(telefoonnummer|telefonisch bereikbaar|phone number|telephone)\b", re.I)),
+    (
+        "phone",
+        re.compile(r"\b(telefoonnummer|telefonisch bereikbaar|phone number|telephone)\b", re.I),
+    ),
     ("email", re.compile(r"\b(e-?mailadres|mailadres|e-?mail address)\b", re.I)),
-    ("address", re.compile(r"\b(postadres|bezoekadres|adres van|(postal |street |visiting )?"
-                            r"address of|postal address|visiting address)\b", re.I)),
-    ("article", re.compile(r"\b(wetsartikel|welk artikel|in welk artikel|welke wetsbepaling|"
-                            r"which article|what article|article of the|legal provision|"
-                            r"(artikel|article|art\.)\s*\d+\w*)", re.I)),
-    ("money", re.compile(
-        r"\b(hoeveel (geld|euro|kost\w*|bedraagt|bedroeg|subsidie|budget)|wat kost\w*|"
-        r"wat (is|was|zijn|waren) (het|de) (totale |jaarlijkse |exacte )?"
-        r"(budget|kosten|bedrag|bouwkosten|subsidie)\w*|"
-        r"hoe hoog (is|was|zijn|waren) (het|de) \w*(budget|kosten|bedrag|subsidie)|"
-        r"welk budget|hoeveel budget|(what|which) budget|"
-        r"how much (money|funding|does|did|will|would|is|was|do)|"
-        r"what (is|was|are|were) the (total |annual |exact |yearly )?"
-        r"(budget|cost|costs|amount|price|construction cost)|what does .{1,60} cost)\b", re.I)),
-    ("duration", re.compile(
-        r"\b(hoe lang|(gemiddelde|hoeveel) reistijd|how long|average travel time)\b", re.I)),
-    ("count", re.compile(
-        r"\b(hoeveel|how many|what number of|welk percentage|what percentage|what share|"
-        r"wat (is|was|zijn|waren) (het|de) (\w+ )?(gemiddelde|percentage|aantal|"
-        r"\w*percentage)|what (is|was) the (\w+ )?(average|percentage|number|rate))\b", re.I)),
-    ("date", re.compile(
-        r"\b(in welk jaar|welke datum|op welke dag|sinds wanneer|wanneer (vond|was|werd|begon|"
-        r"start\w*|eindig\w*)|which year|what year|what date|since when|"
-        r"when (was|were|did|will|does) .{1,60} (held|take place|start|begin|end|published|"
-        r"founded|set up|opened))\b", re.I)),
-    ("person", re.compile(
-        r"\b(naam van|welke wethouder|wie (is|was|zijn|waren) (de|het) (wethouder|directeur|"
-        r"voorzitter|contactpersoon|bestuurder)|name of|who (is|was|are|were) the (alderman|"
-        r"director|chair|chairman|contact person|head))\b", re.I)),
+    (
+        "address",
+        re.compile(
+            r"\b(postadres|bezoekadres|adres van|(postal |street |visiting )?"
+            r"address of|postal address|visiting address)\b",
+            re.I,
+        ),
+    ),
+    (
+        "article",
+        re.compile(
+            r"\b(wetsartikel|welk artikel|in welk artikel|welke wetsbepaling|"
+            r"which article|what article|article of the|legal provision|"
+            r"(artikel|article|art\.)\s*\d+\w*)",
+            re.I,
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            r"\b(hoeveel (geld|euro|kost\w*|bedraagt|bedroeg|subsidie|budget)|wat kost\w*|"
+            r"wat (is|was|zijn|waren) (het|de) (totale |jaarlijkse |exacte )?"
+            r"(budget|kosten|bedrag|bouwkosten|subsidie)\w*|"
+            r"hoe hoog (is|was|zijn|waren) (het|de) \w*(budget|kosten|bedrag|subsidie)|"
+            r"welk budget|hoeveel budget|(what|which) budget|"
+            r"how much (money|funding|does|did|will|would|is|was|do)|"
+            r"what (is|was|are|were) the (total |annual |exact |yearly )?"
+            r"(budget|cost|costs|amount|price|construction cost)|what does .{1,60} cost)\b",
+            re.I,
+        ),
+    ),
+    (
+        "duration",
+        re.compile(
+            r"\b(hoe lang|(gemiddelde|hoeveel) reistijd|how long|average travel time)\b", re.I
+        ),
+    ),
+    (
+        "count",
+        re.compile(
+            r"\b(hoeveel|how many|what number of|welk percentage|what percentage|what share|"
+            r"wat (is|was|zijn|waren) (het|de) (\w+ )?(gemiddelde|percentage|aantal|"
+            r"\w*percentage)|what (is|was) the (\w+ )?(average|percentage|number|rate))\b",
+            re.I,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"\b(in welk jaar|welke datum|op welke dag|sinds wanneer|wanneer (vond|was|werd|begon|"
+            r"start\w*|eindig\w*)|which year|what year|what date|since when|"
+            r"when (was|were|did|will|does) .{1,60} (held|take place|start|begin|end|published|"
+            r"founded|set up|opened))\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"\b(naam van|welke wethouder|wie (is|was|zijn|waren) (de|het) (wethouder|directeur|"
+            r"voorzitter|contactpersoon|bestuurder)|name of|who (is|was|are|were) the (alderman|"
+            r"director|chair|chairman|contact person|head))\b",
+            re.I,
+        ),
+    ),
 ]
 
-_NUMBER_WORDS = (r"twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|"
-                 r"twintig|dertig|veertig|vijftig|honderd|duizend|helft")
-_MONTHS = (r"januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
-           r"december")
+_NUMBER_WORDS = (
+    r"twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|"
+    r"twintig|dertig|veertig|vijftig|honderd|duizend|helft"
+)
+_MONTHS = (
+    r"januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
+    r"december"
+)
 
 _EVIDENCE_PATTERNS: dict[str, re.Pattern[str]] = {
     "phone": re.compile(r"\b0\d{1,3}[- ]?\d{6,8}\b|\+31"),
@@ -69,7 +112,8 @@ _EVIDENCE_PATTERNS: dict[str, re.Pattern[str]] = {
     "money": re.compile(r"(€|\beuro\b|\bmiljoen\b|\bmiljard\b|\d[\d.]*,-)", re.I),
     "duration": re.compile(
         rf"\b(\d+|{_NUMBER_WORDS})\s*(minuten|minuut|uur|uren|dagen|weken|maanden|jaar|jaren)\b",
-        re.I),
+        re.I,
+    ),
     "count": re.compile(rf"(\b\d+\b|\b({_NUMBER_WORDS})\b)", re.I),
     "date": re.compile(rf"(\b(19|20)\d\d\b|\b({_MONTHS})\b|\b\d{{1,2}}[-/]\d{{1,2}}\b)", re.I),
     # Two capitalised words in a row (a name), possibly with an affix ("Dolf van Veen").
@@ -78,14 +122,65 @@ _EVIDENCE_PATTERNS: dict[str, re.Pattern[str]] = {
 
 # Capitalised words that start organisation names and titles, not people's names.
 _NOT_NAMES = {
-    "samen", "naar", "week", "platform", "passend", "onderwijs", "inclusief", "inclusiever",
-    "inclusieve", "steunpunt", "landelijke", "conferentie", "ministerie", "directie", "jeugd",
-    "leernetwerk", "netwerk", "sectorraad", "programma", "beleidsregel", "stichting", "het", "de",
-    "een", "swv", "koers", "wenkend", "perspectief", "deelnemersraad", "jongeren", "handicap",
-    "wmo", "participatiewet", "jeugdwet", "integraal", "huisvestingsplan", "goeree", "overflakkee",
-    "in", "bij", "binnen", "vanuit", "op", "tijdens", "daarna", "vervolgens", "kansengelijkheid",
-    "onderwijsondersteuning", "samenleving", "nederland", "utrecht", "lelystad",
-    "leerroute", "porteum", "stromenland", "driegang", "nijmegen", "zorg", "jeugdhulp",
+    "samen",
+    "naar",
+    "week",
+    "platform",
+    "passend",
+    "onderwijs",
+    "inclusief",
+    "inclusiever",
+    "inclusieve",
+    "steunpunt",
+    "landelijke",
+    "conferentie",
+    "ministerie",
+    "directie",
+    "jeugd",
+    "leernetwerk",
+    "netwerk",
+    "sectorraad",
+    "programma",
+    "beleidsregel",
+    "stichting",
+    "het",
+    "de",
+    "een",
+    "swv",
+    "koers",
+    "wenkend",
+    "perspectief",
+    "deelnemersraad",
+    "jongeren",
+    "handicap",
+    "wmo",
+    "participatiewet",
+    "jeugdwet",
+    "integraal",
+    "huisvestingsplan",
+    "goeree",
+    "overflakkee",
+    "in",
+    "bij",
+    "binnen",
+    "vanuit",
+    "op",
+    "tijdens",
+    "daarna",
+    "vervolgens",
+    "kansengelijkheid",
+    "onderwijsondersteuning",
+    "samenleving",
+    "nederland",
+    "utrecht",
+    "lelystad",
+    "leerroute",
+    "porteum",
+    "stromenland",
+    "driegang",
+    "nijmegen",
+    "zorg",
+    "jeugdhulp",
 }
 
 
@@ -102,6 +197,8 @@ def satisfies(kind: str | None, text: str) -> bool:
     if kind is None:
         return True
     if kind == "person":
-        return any(a.lower() not in _NOT_NAMES and b.lower() not in _NOT_NAMES
-                   for a, b in _EVIDENCE_PATTERNS["person"].findall(text))
+        return any(
+            a.lower() not in _NOT_NAMES and b.lower() not in _NOT_NAMES
+            for a, b in _EVIDENCE_PATTERNS["person"].findall(text)
+        )
     return bool(_EVIDENCE_PATTERNS[kind].search(text))

@@ -20,10 +20,14 @@ from .text import detect_language, words
 
 _CONTINUATION = re.compile(
     r"^\s*(en|maar|ook|dus|en wat|en hoe|hoe zit het met|wat als|and|but|also|what about|"
-    r"how about|and what|and how)\b[\s,]*", re.I)
+    r"how about|and what|and how)\b[\s,]*",
+    re.I,
+)
 _QUESTION_WORD = re.compile(
     r"^\s*(wat|hoe|welke|wie|waar|waarom|wanneer|hoeveel|kan|kunnen|moet|is|zijn|heeft|hebben|"
-    r"what|how|which|who|where|why|when|can|could|should|is|are|does|do|did)\b", re.I)
+    r"what|how|which|who|where|why|when|can|could|should|is|are|does|do|did)\b",
+    re.I,
+)
 
 
 def is_follow_up(question: str, taxonomy: Taxonomy | None = None) -> bool:
@@ -49,8 +53,9 @@ def rewrite_rule(question: str, history: list[str], taxonomy: Taxonomy | None = 
     new_regions = tx.regions_for(addition)
     if new_regions:
         # A new place takes the place of the previous one; otherwise it is added.
-        said = next(pat.search(addition).group(0) for name, pat in tx.regions
-                    if name in new_regions)
+        said = next(
+            pat.search(addition).group(0) for name, pat in tx.regions if name in new_regions
+        )
         for name, pat in tx.regions:
             if name not in new_regions and pat.search(base):
                 return pat.sub(said, base, count=1) + "?"
@@ -63,7 +68,7 @@ def rewrite_rule(question: str, history: list[str], taxonomy: Taxonomy | None = 
         for t in tx.themes:
             m = t.pattern.search(base)
             if t.key not in new_themes and m:
-                return f"{base[:m.start()]}{addition}{base[m.end():]}?"
+                return f"{base[: m.start()]}{addition}{base[m.end() :]}?"
     if re.match(r"^(in|bij|voor|van|uit|over|met|op|at|for|from|about|with|on)\b", addition, re.I):
         return f"{base} {addition}?"
     joiner = "and" if detect_language(previous) == "en" else "en"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
@@ -117,15 +117,20 @@ class LLMAnswerer:
                     s = self.settings
                     key = s.llm_api_key.get_secret_value() if s.llm_api_key else "not-needed"
                     self._client = ChatOpenAI(
-                        model=s.llm_model, base_url=s.llm_base_url, api_key=key,
-                        timeout=s.llm_timeout, max_retries=0, temperature=0,
-                        max_completion_tokens=s.llm_max_tokens)
+                        model=s.llm_model,
+                        base_url=s.llm_base_url,
+                        api_key=key,
+                        timeout=s.llm_timeout,
+                        max_retries=0,
+                        temperature=0,
+                        max_completion_tokens=s.llm_max_tokens,
+                    )
         return self._client
 
     def complete(self, messages: list[BaseMessage]) -> str:
         try:
             msg = self.client.invoke(messages)
-        except Exception as e:  # noqa: BLE001 - every failure becomes a fallback reason
+        except Exception as e:
             raise _classify(e) from e
         content = msg.content if isinstance(msg.content, str) else str(msg.content)
         if not content.strip():
@@ -143,7 +148,7 @@ class LLMAnswerer:
                     yield text
         except LLMUnavailable:
             raise
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise _classify(e) from e
         if not got:
             raise LLMUnavailable("empty")

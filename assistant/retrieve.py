@@ -40,7 +40,6 @@ from ingest.store import Store
 
 from .text import analyze, content_words, detect_language, stem, surface_words, words
 
-
 log = logging.getLogger(__name__)
 
 
@@ -71,14 +70,20 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def match(self, p: Passage) -> bool:
-        return ((not self.themes or bool(set(self.themes) & set(p.themes)))
-                and (not self.kinds or p.kind in self.kinds)
-                and (not self.regions or bool(set(self.regions) & set(p.regions)))
-                and (not self.doc_ids or p.doc_id in self.doc_ids))
+        return (
+            (not self.themes or bool(set(self.themes) & set(p.themes)))
+            and (not self.kinds or p.kind in self.kinds)
+            and (not self.regions or bool(set(self.regions) & set(p.regions)))
+            and (not self.doc_ids or p.doc_id in self.doc_ids)
+        )
 
     def as_dict(self) -> dict:
-        return {"themes": self.themes, "kinds": self.kinds, "regions": self.regions,
-                "doc_ids": self.doc_ids}
+        return {
+            "themes": self.themes,
+            "kinds": self.kinds,
+            "regions": self.regions,
+            "doc_ids": self.doc_ids,
+        }
 
 
 class LexicalIndex:
@@ -92,8 +97,13 @@ class LexicalIndex:
 
     FORMAT = 1
 
-    def __init__(self, passages: list[Passage], bm25=None, vocab: set[str] | None = None,
-                 surface: set[str] | None = None):
+    def __init__(
+        self,
+        passages: list[Passage],
+        bm25=None,
+        vocab: set[str] | None = None,
+        surface: set[str] | None = None,
+    ):
         import bm25s
 
         self.passages = passages
@@ -102,8 +112,11 @@ class LexicalIndex:
             tokens = [analyze(lexical_text(p)) for p in passages]
             vocab = {t for toks in tokens for t in toks}
             # Unstemmed folded words too, for coverage of names like "Lelystad" or "OOGO".
-            surface = set().union(*(surface_words(lexical_text(p)) for p in passages)) \
-                if passages else set()
+            surface = (
+                set().union(*(surface_words(lexical_text(p)) for p in passages))
+                if passages
+                else set()
+            )
             bm25 = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
             if passages:
                 bm25.index([t or [""] for t in tokens], show_progress=False)
@@ -135,14 +148,30 @@ class LexicalIndex:
                 self.bm25.save(str(tmp / "bm25"), show_progress=False)
             with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
                 for p in self.passages:
-                    fh.write(json.dumps({"id": p.id, "text": p.text, "meta": p.to_metadata()},
-                                        ensure_ascii=False) + "\n")
-            (tmp / "terms.json").write_text(json.dumps(
-                {"vocab": sorted(self.vocab), "surface": sorted(self.surface)},
-                ensure_ascii=False), encoding="utf-8")
-            manifest = {"format": self.FORMAT, "revision": revision, "passages": len(self.passages),
-                        "files": {str(f.relative_to(tmp)): _sha256(f)
-                                  for f in sorted(tmp.rglob("*")) if f.is_file()}}
+                    fh.write(
+                        json.dumps(
+                            {"id": p.id, "text": p.text, "meta": p.to_metadata()},
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
+            (tmp / "terms.json").write_text(
+                json.dumps(
+                    {"vocab": sorted(self.vocab), "surface": sorted(self.surface)},
+                    ensure_ascii=False,
+                ),
+                encoding="utf-8",
+            )
+            manifest = {
+                "format": self.FORMAT,
+                "revision": revision,
+                "passages": len(self.passages),
+                "files": {
+                    str(f.relative_to(tmp)): _sha256(f)
+                    for f in sorted(tmp.rglob("*"))
+                    if f.is_file()
+                },
+            }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             if folder.exists():
                 shutil.rmtree(folder, ignore_errors=True)
@@ -152,7 +181,7 @@ class LexicalIndex:
             raise
 
     @classmethod
-    def load(cls, folder: Path, revision: str) -> "LexicalIndex | None":
+    def load(cls, folder: Path, revision: str) -> LexicalIndex | None:
         """The saved index, or None when it is missing, stale, half-written or damaged."""
         import bm25s
 
@@ -163,7 +192,8 @@ class LexicalIndex:
             # A manifest must vouch for every file that is read below, not just for some.
             listed = set(manifest["files"])
             if not {"passages.jsonl", "terms.json"} <= listed or (
-                    manifest["passages"] and not any(n.startswith("bm25/") for n in listed)):
+                manifest["passages"] and not any(n.startswith("bm25/") for n in listed)
+            ):
                 return None
             for name, digest in manifest["files"].items():
                 if _sha256(folder / name) != digest:
@@ -176,8 +206,11 @@ class LexicalIndex:
             if len(passages) != manifest["passages"]:
                 return None
             terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
-            bm25 = (bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
-                    if passages else bm25s.BM25())
+            bm25 = (
+                bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+                if passages
+                else bm25s.BM25()
+            )
             return cls(passages, bm25, set(terms["vocab"]), set(terms["surface"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -222,7 +255,7 @@ class Retrieval:
 
 def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
     ws = words(text)
-    return {tuple(ws[i:i + n]) for i in range(max(1, len(ws) - n + 1))}
+    return {tuple(ws[i : i + n]) for i in range(max(1, len(ws) - n + 1))}
 
 
 def dedupe(passages: list[Passage], threshold: float = 0.8) -> list[Passage]:
@@ -242,8 +275,13 @@ class HybridRetriever:
     REVISION_TTL = 2.0  # seconds between checks whether another process changed the index
     SENTENCE_CANDIDATES = 80
 
-    def __init__(self, settings: Settings, store: Store | None = None,
-                 embedder: Embedder | None = None, bm25_weight: float = 1.0):
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        embedder: Embedder | None = None,
+        bm25_weight: float = 1.0,
+    ):
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or open_store(settings, self.embedder)
@@ -319,20 +357,28 @@ class HybridRetriever:
         if lex is not None:
             return lex
         if folder.exists():
-            log.warning("BM25-cache %s is onvolledig of beschadigd; wordt opnieuw opgebouwd", folder)
+            log.warning(
+                "BM25-cache %s is onvolledig of beschadigd; wordt opnieuw opgebouwd", folder
+            )
         lex = LexicalIndex(self.store.all_passages())
         try:
             lex.save(folder, revision)
             for old in self.cache_dir.iterdir():  # earlier revisions are of no use any more
-                if old.name != folder.name and (not old.name.startswith(".tmp-")
-                                                or _abandoned(old)):
+                if old.name != folder.name and (
+                    not old.name.startswith(".tmp-") or _abandoned(old)
+                ):
                     shutil.rmtree(old, ignore_errors=True)
         except OSError as e:  # a read-only data dir still answers questions, just slower to start
             log.warning("BM25-cache kan niet worden opgeslagen: %s", e)
         return lex
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
-               mode: str = "hybrid") -> Retrieval:
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+    ) -> Retrieval:
         """Rank passages for a question. ``mode``: hybrid (default), dense or bm25."""
         k = k or self.settings.top_k
         filters = filters or Filters()
@@ -393,13 +439,24 @@ class HybridRetriever:
             dense_best=max(dense.values(), default=0.0),
             bm25_weight=w_bm25,
             similarity=dense,
-            timings={"bm25_load": t1 - t0, "embed": t2 - t1, "dense": t3 - t2, "fuse": t4 - t3,
-                     "total": t4 - t0},
+            timings={
+                "bm25_load": t1 - t0,
+                "embed": t2 - t1,
+                "dense": t3 - t2,
+                "fuse": t4 - t3,
+                "total": t4 - t0,
+            },
         )
 
-    def _complete(self, pool: list[str], qvec: list[float], by_id: dict[str, Passage],
-                  dense: dict[str, float], sent: dict[str, float],
-                  lex: LexicalIndex) -> list[str]:
+    def _complete(
+        self,
+        pool: list[str],
+        qvec: list[float],
+        by_id: dict[str, Passage],
+        dense: dict[str, float],
+        sent: dict[str, float],
+        lex: LexicalIndex,
+    ) -> list[str]:
         """Fill in the signals a pool member lacks (found by one side but not the other).
 
         Returns the pool without passages the store no longer has: BM25 may still be the

@@ -30,15 +30,71 @@ SUPPORT_CALIBRATION = Path(__file__).with_name("support_calibration.json")
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
-_NEGATION = {"niet", "geen", "nooit", "niets", "nergens", "not", "no", "never", "none", "nothing",
-             "without", "zonder", "cannot", "can't", "don't", "doesn't", "isn't", "aren't"}
+_NEGATION = {
+    "niet",
+    "geen",
+    "nooit",
+    "niets",
+    "nergens",
+    "not",
+    "no",
+    "never",
+    "none",
+    "nothing",
+    "without",
+    "zonder",
+    "cannot",
+    "can't",
+    "don't",
+    "doesn't",
+    "isn't",
+    "aren't",
+}
 # Words that make a claim absolute or compulsory; an answer that adds them claims more.
-_ABSOLUTE = {"moet", "moeten", "verplicht", "verplichte", "altijd", "alle", "iedere", "elke",
-             "uitsluitend", "alleen", "must", "always", "all", "every", "required", "mandatory",
-             "only", "obliged", "compulsory"}
-_NUMBER_WORDS = {"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
-                 "zeven": 7, "acht": 8, "negen": 9, "tien": 10, "one": 1, "two": 2, "three": 3,
-                 "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_ABSOLUTE = {
+    "moet",
+    "moeten",
+    "verplicht",
+    "verplichte",
+    "altijd",
+    "alle",
+    "iedere",
+    "elke",
+    "uitsluitend",
+    "alleen",
+    "must",
+    "always",
+    "all",
+    "every",
+    "required",
+    "mandatory",
+    "only",
+    "obliged",
+    "compulsory",
+}
+_NUMBER_WORDS = {
+    "een": 1,
+    "één": 1,
+    "twee": 2,
+    "drie": 3,
+    "vier": 4,
+    "vijf": 5,
+    "zes": 6,
+    "zeven": 7,
+    "acht": 8,
+    "negen": 9,
+    "tien": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 
 
 @dataclass
@@ -90,7 +146,7 @@ class SupportCalibration:
     source: str = "defaults"
 
     @classmethod
-    def load(cls, path: Path = SUPPORT_CALIBRATION) -> "SupportCalibration":
+    def load(cls, path: Path = SUPPORT_CALIBRATION) -> SupportCalibration:
         return load_fitted(cls, path)
 
 
@@ -103,31 +159,42 @@ def _numbers(text: str) -> set[int | str]:
 class SupportChecker:
     """Scores sentences against passages with e5 similarity and word overlap."""
 
-    def __init__(self, embedder: Embedder, store=None, calibration: SupportCalibration | None = None):
+    def __init__(
+        self, embedder: Embedder, store=None, calibration: SupportCalibration | None = None
+    ):
         self.embedder = embedder
         self.store = store
         self.calibration = calibration or SupportCalibration.load()
 
-    def features(self, sentence: str, passage: Passage,
-                 passage_sentences: list[np.ndarray] | None = None,
-                 sentence_vec: np.ndarray | None = None) -> dict[str, float]:
+    def features(
+        self,
+        sentence: str,
+        passage: Passage,
+        passage_sentences: list[np.ndarray] | None = None,
+        sentence_vec: np.ndarray | None = None,
+    ) -> dict[str, float]:
         """Similarity, overlap and mismatches of one sentence against one passage.
 
         ``passage_sentences`` are the stored embeddings of the passage's sentences, in text order.
         """
         from ingest.chunk import sentence_spans
 
-        q = sentence_vec if sentence_vec is not None else np.asarray(
-            self.embedder.embed_query(sentence), dtype=np.float32)
+        q = (
+            sentence_vec
+            if sentence_vec is not None
+            else np.asarray(self.embedder.embed_query(sentence), dtype=np.float32)
+        )
         spans = sentence_spans(passage.text) or [(0, len(passage.text))]
         if passage_sentences is None or len(passage_sentences) != len(spans):
-            passage_sentences = [np.asarray(v, dtype=np.float32) for v in
-                                 self.embedder.embed_documents([passage.text[a:b] for a, b in spans])]
+            passage_sentences = [
+                np.asarray(v, dtype=np.float32)
+                for v in self.embedder.embed_documents([passage.text[a:b] for a, b in spans])
+            ]
         sims = [float(np.dot(q, v)) for v in passage_sentences]
         best = int(np.argmax(sims))
         sim = sims[best]
         # The closest passage sentence and its neighbours: what the claim would rest on.
-        near = " ".join(passage.text[a:b] for a, b in spans[max(0, best - 1):best + 2])
+        near = " ".join(passage.text[a:b] for a, b in spans[max(0, best - 1) : best + 2])
         s_words, n_words = set(words(sentence)), set(words(near))
         negation = float(bool(s_words & _NEGATION) != bool(n_words & _NEGATION))
         absolute = float(len((s_words & _ABSOLUTE) - set(words(passage.text))))
@@ -136,20 +203,29 @@ class SupportChecker:
         cw = set(content_words(sentence))
         p_surface = surface_words(passage.text)
         if stems:  # Dutch words the passage shares, or names and numbers in any language
-            overlap = max(len(stems & p_stems) / len(stems),
-                          len(cw & p_surface) / len(cw) if cw else 0.0)
+            overlap = max(
+                len(stems & p_stems) / len(stems), len(cw & p_surface) / len(cw) if cw else 0.0
+            )
         else:
             overlap = 0.0
         missing_numbers = len(_numbers(sentence) - _numbers(passage.text))
-        return {"sim": sim, "overlap": overlap, "missing_numbers": float(missing_numbers),
-                "negation": negation, "absolute": absolute}
+        return {
+            "sim": sim,
+            "overlap": overlap,
+            "missing_numbers": float(missing_numbers),
+            "negation": negation,
+            "absolute": absolute,
+        }
 
     def score(self, feats: dict[str, float]) -> float:
         c = self.calibration
-        return (feats["sim"] + c.w_overlap * feats["overlap"]
-                - c.number_penalty * feats["missing_numbers"]
-                - c.negation_penalty * feats.get("negation", 0.0)
-                - c.absolute_penalty * feats.get("absolute", 0.0))
+        return (
+            feats["sim"]
+            + c.w_overlap * feats["overlap"]
+            - c.number_penalty * feats["missing_numbers"]
+            - c.negation_penalty * feats.get("negation", 0.0)
+            - c.absolute_penalty * feats.get("absolute", 0.0)
+        )
 
     def label(self, score: float) -> str:
         c = self.calibration

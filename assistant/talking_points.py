@@ -24,10 +24,11 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from pathlib import Path
-from typing import Callable, Iterator, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -39,15 +40,19 @@ from .text import analyze, words
 
 # The four themes of the OOGO development agenda in the handbook "Samen werken aan inclusiever
 # onderwijs": the default when the user names none.
-DEFAULT_THEMES: tuple[str, ...] = ("leerlingenvervoer", "onderwijshuisvesting",
-                                   "jeugdhulp en zorg", "overgangen")
+DEFAULT_THEMES: tuple[str, ...] = (
+    "leerlingenvervoer",
+    "onderwijshuisvesting",
+    "jeugdhulp en zorg",
+    "overgangen",
+)
 
 MAX_KERNPUNTEN = 3
 MIN_KERNPUNTEN = 3
 MAX_TIPS = 2
 MAX_EXAMPLES = 2
 TARGET_QUESTIONS = 2
-SEARCH_K = 12          # passages per theme and kind; the shipped corpus has fewer than that
+SEARCH_K = 12  # passages per theme and kind; the shipped corpus has fewer than that
 MAX_BULLET_CHARS = 420  # a bullet of two sentences stays readable on a printed page
 MAX_TIP_CHARS = 260
 
@@ -70,15 +75,49 @@ _QUESTION_FRAME = {
 }
 
 # A sentence that starts with one of these leans on the sentence before it ("Deze middelen ...").
-_ANAPHORIC = {"dit", "deze", "dat", "die", "zo", "daarnaast", "daarmee", "daarbij", "daardoor",
-              "daarom", "hierbij", "hiermee", "hierdoor", "ook", "en", "maar", "bovendien",
-              "tevens", "hun", "ze", "zij", "vervolgens", "toch"}
+_ANAPHORIC = {
+    "dit",
+    "deze",
+    "dat",
+    "die",
+    "zo",
+    "daarnaast",
+    "daarmee",
+    "daarbij",
+    "daardoor",
+    "daarom",
+    "hierbij",
+    "hiermee",
+    "hierdoor",
+    "ook",
+    "en",
+    "maar",
+    "bovendien",
+    "tevens",
+    "hun",
+    "ze",
+    "zij",
+    "vervolgens",
+    "toch",
+}
 # Questions addressed to the reader of a web page ("Heb je aanvullingen?") are no visit questions.
 _READER = re.compile(r"\b(je|jij|jou|jouw|jullie)\b", re.I)
 _TIP_PREFIX = re.compile(r"^\s*TIP\s*:\s*", re.I)
 
-_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december")
+_MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 
 class BriefingError(Exception):
@@ -170,8 +209,9 @@ class Briefing:
 
 # -- input --------------------------------------------------------------------------------------
 def theme_choices_text(tx: Taxonomy) -> str:
-    return "; ".join(t.key if t.label.lower() == t.key.lower() else f"{t.key} („{t.label}”)"
-                     for t in tx.themes)
+    return "; ".join(
+        t.key if t.label.lower() == t.key.lower() else f"{t.key} („{t.label}”)" for t in tx.themes
+    )
 
 
 def resolve_themes(tx: Taxonomy, themes: list[str] | None) -> list[str]:
@@ -191,8 +231,9 @@ def resolve_themes(tx: Taxonomy, themes: list[str] | None) -> list[str]:
 def check_school(school: str | None) -> str:
     school = " ".join((school or "").split())
     if not school:
-        raise BriefingInputError("Vul de naam van de school in (bijvoorbeeld: OBS De Regenboog, "
-                                 "Roosendaal).")
+        raise BriefingInputError(
+            "Vul de naam van de school in (bijvoorbeeld: OBS De Regenboog, Roosendaal)."
+        )
     if len(school) > 200:
         raise BriefingInputError("De naam van de school is te lang (hoogstens 200 tekens).")
     return school
@@ -222,7 +263,7 @@ class _Sent:
 
     @property
     def text(self) -> str:
-        return self.passage.text[self.a:self.b]
+        return self.passage.text[self.a : self.b]
 
     @property
     def question(self) -> bool:
@@ -230,8 +271,12 @@ class _Sent:
 
     @property
     def score(self) -> float:
-        return (self.sim + 0.03 * self.in_sentence + 0.01 * (self.passage.doc_kind == "handreiking")
-                - 0.004 * self.rank)
+        return (
+            self.sim
+            + 0.03 * self.in_sentence
+            + 0.01 * (self.passage.doc_kind == "handreiking")
+            - 0.004 * self.rank
+        )
 
 
 def _leans_back(text: str) -> bool:
@@ -279,14 +324,17 @@ class _Builder:
         self.used = _Used()
 
     def query(self, theme: str) -> str:
-        return f"Wat kunnen gemeente, samenwerkingsverband en school doen aan " \
-               f"{self.tx.label(theme).lower()}?"
+        return (
+            f"Wat kunnen gemeente, samenwerkingsverband en school doen aan "
+            f"{self.tx.label(theme).lower()}?"
+        )
 
     def candidates(self, theme: str, kind: str) -> list[_Sent]:
         """Sentences of the theme's passages of one kind, scored against the theme question."""
         pattern = next(t.pattern for t in self.tx.themes if t.key == theme)
-        r = self.assistant.search(self.query(theme), k=SEARCH_K,
-                                  filters=Filters(themes=[theme], kinds=[kind]))
+        r = self.assistant.search(
+            self.query(theme), k=SEARCH_K, filters=Filters(themes=[theme], kinds=[kind])
+        )
         q = np.asarray(r.query_vector, dtype=np.float32)
         vectors = self.assistant.store.sentence_vectors([p.id for p in r.passages])
         out: list[_Sent] = []
@@ -296,10 +344,19 @@ class _Builder:
             for i, (a, b, vec) in enumerate(rows):
                 sent = p.text[a:b]
                 in_sentence = bool(pattern.search(sent))
-                out.append(_Sent(p, rank, i, a, b,
-                                 float(np.dot(q, np.asarray(vec, dtype=np.float32))),
-                                 in_sentence or bool(pattern.search(p.section)), in_sentence,
-                                 spans))
+                out.append(
+                    _Sent(
+                        p,
+                        rank,
+                        i,
+                        a,
+                        b,
+                        float(np.dot(q, np.asarray(vec, dtype=np.float32))),
+                        in_sentence or bool(pattern.search(p.section)),
+                        in_sentence,
+                        spans,
+                    )
+                )
         out.sort(key=lambda s: -s.score)
         return out
 
@@ -339,9 +396,14 @@ class _Builder:
             for s in cands:
                 if len(chosen) >= MAX_KERNPUNTEN:
                     break
-                if (s.question or _is_heading(s.text) or len(words(s.text)) < 6
-                        or not _starts_well(s.text) or (need_theme and not s.on_theme)
-                        or per_passage.get(s.passage.id, 0) >= 2):
+                if (
+                    s.question
+                    or _is_heading(s.text)
+                    or len(words(s.text)) < 6
+                    or not _starts_well(s.text)
+                    or (need_theme and not s.on_theme)
+                    or per_passage.get(s.passage.id, 0) >= 2
+                ):
                     continue
                 a, b, clean = self.window(s)
                 if (need_clean and not clean) or not self.used.free(s.passage, a, b):
@@ -375,8 +437,11 @@ class _Builder:
             if len(spans) > 1:
                 na, nb = spans[1]
                 nxt = p.text[na:nb]
-                if not nxt.rstrip().endswith("?") and nb - a <= MAX_TIP_CHARS \
-                        and "\n" not in p.text[b:na]:
+                if (
+                    not nxt.rstrip().endswith("?")
+                    and nb - a <= MAX_TIP_CHARS
+                    and "\n" not in p.text[b:na]
+                ):
                     b = nb
             if self.used.free(p, a, b):
                 out.append(self.bullet("tip", p, a, b, best[pid]))
@@ -389,8 +454,11 @@ class _Builder:
             by_passage.setdefault(s.passage.id, []).append(s)
         options: list[tuple[bool, float, _Sent, int, int]] = []  # (own region, score, ...)
         for sents in by_passage.values():
-            usable = [s for s in sents if not _is_heading(s.text) and len(words(s.text)) >= 6
-                      and _starts_well(s.text)]
+            usable = [
+                s
+                for s in sents
+                if not _is_heading(s.text) and len(words(s.text)) >= 6 and _starts_well(s.text)
+            ]
             ranked = sorted(usable, key=lambda s: (not s.in_sentence, -s.score))
             for s in ranked:
                 a, b, _ = self.window(s)
@@ -415,8 +483,12 @@ class _Builder:
         for s in cands:
             if len(out) >= TARGET_QUESTIONS:
                 break
-            if (not s.question or len(words(s.text)) < 5 or _READER.search(s.text)
-                    or not _starts_well(s.text)):
+            if (
+                not s.question
+                or len(words(s.text)) < 5
+                or _READER.search(s.text)
+                or not _starts_well(s.text)
+            ):
                 continue
             a, b = s.a, s.b
             m = _TIP_PREFIX.match(s.passage.text[a:b])
@@ -425,9 +497,16 @@ class _Builder:
             if self.used.free(s.passage, a, b):
                 out.append(self.bullet("vraag", s.passage, a, b, s.score))
         order = {"tip": 0, "tekst": 1, "praktijkvoorbeeld": 2}
-        framed = [s for s in cands if s.on_theme and not s.question and not _leans_back(s.text)
-                  and _starts_well(s.text) and not _is_heading(s.text)
-                  and 8 <= len(words(s.text)) <= 45]
+        framed = [
+            s
+            for s in cands
+            if s.on_theme
+            and not s.question
+            and not _leans_back(s.text)
+            and _starts_well(s.text)
+            and not _is_heading(s.text)
+            and 8 <= len(words(s.text)) <= 45
+        ]
         # Sentences that name the theme first, advice before running text before examples.
         framed.sort(key=lambda s: (not s.in_sentence, order.get(s.passage.kind, 3), -s.score))
         for s in framed:
@@ -438,14 +517,21 @@ class _Builder:
                 kind = s.passage.kind
                 if kind == "praktijkvoorbeeld" and self.region_key in s.passage.regions:
                     kind = "eigen regio"
-                out.append(self.bullet("vraag", s.passage, a, b, s.score,
-                                       trail=_QUESTION_FRAME[kind]))
+                out.append(
+                    self.bullet("vraag", s.passage, a, b, s.score, trail=_QUESTION_FRAME[kind])
+                )
         return out
 
 
-def build_briefing(assistant, school: str, region: str | None = None,
-                   themes: list[str] | None = None, notes: str = "",
-                   today: Date | None = None, use_llm: bool = True) -> Briefing:
+def build_briefing(
+    assistant,
+    school: str,
+    region: str | None = None,
+    themes: list[str] | None = None,
+    notes: str = "",
+    today: Date | None = None,
+    use_llm: bool = True,
+) -> Briefing:
     """Assemble a cited briefing for a school visit from the indexed documents.
 
     ``themes`` takes keys or labels ('huisvesting'); without themes the four OOGO themes are used.
@@ -462,8 +548,9 @@ def build_briefing(assistant, school: str, region: str | None = None,
     keys = resolve_themes(tx, themes)
     region, region_key = resolve_region(tx, region, school)
     if assistant.store.count() == 0:
-        raise BriefingError("Er zijn nog geen documenten in de index. Voer eerst "
-                            "`inclusie ingest` uit.")
+        raise BriefingError(
+            "Er zijn nog geen documenten in de index. Voer eerst `inclusie ingest` uit."
+        )
     builder = _Builder(assistant, tx, region_key)
     sections: list[ThemeSection] = []
     pending: list[tuple[ThemeSection, list[_Sent], bool]] = []
@@ -475,8 +562,13 @@ def build_briefing(assistant, school: str, region: str | None = None,
         sec.tips = builder.tips(tip_cands)
         ex_cands = builder.candidates(key, "praktijkvoorbeeld")
         sec.praktijkvoorbeelden = builder.examples(ex_cands)
-        pending.append((sec, sorted([*tip_cands, *text_cands, *ex_cands], key=lambda s: -s.score),
-                        bool(ex_cands)))
+        pending.append(
+            (
+                sec,
+                sorted([*tip_cands, *text_cands, *ex_cands], key=lambda s: -s.score),
+                bool(ex_cands),
+            )
+        )
         sections.append(sec)
     # Questions last, for all themes: a sentence that makes a later theme's point or example
     # readable should not be spent on an earlier theme's question.
@@ -493,31 +585,46 @@ def build_briefing(assistant, school: str, region: str | None = None,
     found = {p.id: p for p in assistant.store.get_passages(list(numbers))}
     sources = [found[pid] for pid in numbers]
     today = today or Date.today()
-    briefing = Briefing(school, region, region_key, keys, (notes or "").strip(), today, sections,
-                        [], sources, default_themes=not themes)
+    briefing = Briefing(
+        school,
+        region,
+        region_key,
+        keys,
+        (notes or "").strip(),
+        today,
+        sections,
+        [],
+        sources,
+        default_themes=not themes,
+    )
     briefing.aanleiding = _aanleiding(briefing, tx)
     if use_llm and getattr(assistant, "llm", None) is not None:
         briefing = phrase_with_llm(assistant, briefing)
     return briefing
 
 
-def _section_notes(sec: ThemeSection, region: str | None, region_key: str | None,
-                   has_examples: bool) -> None:
+def _section_notes(
+    sec: ThemeSection, region: str | None, region_key: str | None, has_examples: bool
+) -> None:
     if not sec.kernpunten:
         sec.notes["kernpunten"] = "De documenten zeggen over dit thema niets dat hier past."
     if not sec.tips:
         sec.notes["tips"] = "De handreikingen geven voor dit thema geen tips."
     if not has_examples:
-        sec.notes["praktijkvoorbeelden"] = "De documenten bevatten voor dit thema geen " \
-                                           "praktijkvoorbeelden."
-    elif region and not any(region_key and region_key in b.lead.split(" / ")
-                            for b in sec.praktijkvoorbeelden):
+        sec.notes["praktijkvoorbeelden"] = (
+            "De documenten bevatten voor dit thema geen praktijkvoorbeelden."
+        )
+    elif region and not any(
+        region_key and region_key in b.lead.split(" / ") for b in sec.praktijkvoorbeelden
+    ):
         name = region_key or region
         sec.notes["praktijkvoorbeelden"] = (
             f"Uit {name} staat voor dit thema geen praktijkvoorbeeld in de documenten; "
-            "hieronder voorbeelden uit andere regio's." if region_key else
-            f"De regio {name} komt in de documenten niet voor; hieronder voorbeelden uit "
-            "andere regio's.")
+            "hieronder voorbeelden uit andere regio's."
+            if region_key
+            else f"De regio {name} komt in de documenten niet voor; hieronder voorbeelden uit "
+            "andere regio's."
+        )
     if not sec.gespreksvragen:
         sec.notes["gespreksvragen"] = "Voor dit thema zijn er geen vragen uit de documenten."
 
@@ -537,16 +644,23 @@ def _aanleiding(b: Briefing, tx: Taxonomy) -> list[str]:
         if b.region_key and b.region_key.lower() != b.region.lower():
             where += f" (in de documenten: {b.region_key})"
     labels = [tx.label(t).lower() for t in b.themes]
-    which = "de vier thema's van de OOGO-ontwikkelagenda" if b.default_themes else \
-        ("het thema " if len(labels) == 1 else "de thema's ") + _join(labels)
-    paras = [f"Voorbereiding op het bezoek aan {b.school}{where}. Deze briefing behandelt "
-             f"{which}: per thema wat de documenten zeggen, tips uit de handreikingen, "
-             "praktijkvoorbeelden uit regio's en vragen voor het gesprek."]
+    which = (
+        "de vier thema's van de OOGO-ontwikkelagenda"
+        if b.default_themes
+        else ("het thema " if len(labels) == 1 else "de thema's ") + _join(labels)
+    )
+    paras = [
+        f"Voorbereiding op het bezoek aan {b.school}{where}. Deze briefing behandelt "
+        f"{which}: per thema wat de documenten zeggen, tips uit de handreikingen, "
+        "praktijkvoorbeelden uit regio's en vragen voor het gesprek."
+    ]
     if b.notes:
         paras.append(b.notes)  # rendered as the user's own notes, not as a cited claim
-    paras.append(f"Samengesteld op {format_date(b.date)} uit {b.documents} "
-                 f"{'document' if b.documents == 1 else 'documenten'}; elke bewering verwijst "
-                 "met [n] naar de bronnenlijst.")
+    paras.append(
+        f"Samengesteld op {format_date(b.date)} uit {b.documents} "
+        f"{'document' if b.documents == 1 else 'documenten'}; elke bewering verwijst "
+        "met [n] naar de bronnenlijst."
+    )
     return paras
 
 
@@ -565,7 +679,7 @@ def verify_briefing(b: Briefing) -> list[str]:
             problems.append(f"[{x.n}] verwijst naar geen bron: {x.text[:60]}")
             continue
         p = b.source(x.n)
-        if p.id != x.passage_id or p.text[x.start:x.end] != x.text:
+        if p.id != x.passage_id or p.text[x.start : x.end] != x.text:
             problems.append(f"tekst staat niet letterlijk in bron [{x.n}]: {x.text[:60]}")
         if x.wording and x.support != "checked":
             problems.append(f"herschreven zonder controle: {x.wording[:60]}")
@@ -579,8 +693,11 @@ def verify_briefing(b: Briefing) -> list[str]:
     return problems
 
 
-def rephrase(b: Briefing, rewrite: Callable[[Bullet, Passage], str],
-             supports: Callable[[str, Bullet, Passage], bool]) -> tuple[Briefing, list[str]]:
+def rephrase(
+    b: Briefing,
+    rewrite: Callable[[Bullet, Passage], str],
+    supports: Callable[[str, Bullet, Passage], bool],
+) -> tuple[Briefing, list[str]]:
     """New phrasing per bullet (e.g. from an LLM), kept only when ``supports`` accepts it.
 
     The bullet keeps its citation, offsets and verbatim ``text``; ``supports(wording, bullet,
@@ -599,15 +716,22 @@ def rephrase(b: Briefing, rewrite: Callable[[Bullet, Passage], str],
         rejected.append(wording)
         return x
 
-    sections = [replace(s, kernpunten=[one(x) for x in s.kernpunten],
-                        tips=[one(x) for x in s.tips],
-                        praktijkvoorbeelden=[one(x) for x in s.praktijkvoorbeelden],
-                        gespreksvragen=[one(x) for x in s.gespreksvragen]) for s in b.sections]
+    sections = [
+        replace(
+            s,
+            kernpunten=[one(x) for x in s.kernpunten],
+            tips=[one(x) for x in s.tips],
+            praktijkvoorbeelden=[one(x) for x in s.praktijkvoorbeelden],
+            gespreksvragen=[one(x) for x in s.gespreksvragen],
+        )
+        for s in b.sections
+    ]
     return replace(b, sections=sections), rejected
 
 
-def lexical_support(wording: str, bullet: Bullet, passage: Passage,
-                    min_share: float = 0.75) -> bool:
+def lexical_support(
+    wording: str, bullet: Bullet, passage: Passage, min_share: float = 0.75
+) -> bool:
     """A cheap support check: most content stems of the wording occur in the cited sentence."""
     stems = set(analyze(wording))
     if not stems:
@@ -631,8 +755,12 @@ glance. Rules:
 4. Reply with exactly one line per bullet, "<number>: <line>", for every number, and nothing \
 else."""
 
-_KIND_LABEL = {"kernpunten": "kernpunt", "tips": "tip", "praktijkvoorbeelden": "praktijkvoorbeeld",
-               "gespreksvragen": "gespreksvraag"}
+_KIND_LABEL = {
+    "kernpunten": "kernpunt",
+    "tips": "tip",
+    "praktijkvoorbeelden": "praktijkvoorbeeld",
+    "gespreksvragen": "gespreksvraag",
+}
 _NUMBERED_LINE = re.compile(r"^\s*[-*]?\s*(\d{1,3})\s*[:.)]\s*(.+?)\s*$")
 
 
@@ -679,17 +807,25 @@ def phrase_with_llm(assistant, b: Briefing) -> Briefing:
     from .llm import LLMUnavailable
     from .support import GeneratedSentence
 
-    items = [(_KIND_LABEL[key], x) for sec in b.sections for key, _ in SUBSECTIONS
-             for x in getattr(sec, key)]
+    items = [
+        (_KIND_LABEL[key], x)
+        for sec in b.sections
+        for key, _ in SUBSECTIONS
+        for x in getattr(sec, key)
+    ]
     if not items:
         return b
     try:
-        reply = assistant.llm.complete([SystemMessage(PHRASE_PROMPT),
-                                        HumanMessage(_bullets_block(items))])
+        reply = assistant.llm.complete(
+            [SystemMessage(PHRASE_PROMPT), HumanMessage(_bullets_block(items))]
+        )
     except LLMUnavailable as e:
         why = TEXTS["nl"].get(f"why_{e.reason}", TEXTS["nl"]["why_bad_response"])
-        return replace(b, notice=f"Het taalmodel {why}; de briefing bestaat uit letterlijke "
-                                 "citaten uit de documenten.")
+        return replace(
+            b,
+            notice=f"Het taalmodel {why}; de briefing bestaat uit letterlijke "
+            "citaten uit de documenten.",
+        )
     lines = parse_numbered(reply, len(items))
     proposals = {id(x): lines[i] for i, (_, x) in enumerate(items, 1) if i in lines}
 
@@ -703,12 +839,17 @@ def phrase_with_llm(assistant, b: Briefing) -> Briefing:
     new, rejected = rephrase(b, lambda x, p: proposals.get(id(x), ""), supports)
     kept = sum(x.support == "checked" for x in new.bullets())
     if not kept:
-        return replace(new, notice="Het taalmodel gaf geen formuleringen die de bronnen dragen; de "
-                                   "briefing bestaat uit letterlijke citaten uit de documenten.")
+        return replace(
+            new,
+            notice="Het taalmodel gaf geen formuleringen die de bronnen dragen; de "
+            "briefing bestaat uit letterlijke citaten uit de documenten.",
+        )
     notice = ""
     if rejected:
-        notice = (f"{len(rejected)} van de {len(items)} herformuleringen van het taalmodel werden "
-                  "niet door de bron gedragen; daar staat het letterlijke citaat.")
+        notice = (
+            f"{len(rejected)} van de {len(items)} herformuleringen van het taalmodel werden "
+            "niet door de bron gedragen; daar staat het letterlijke citaat."
+        )
     return replace(new, phrased_by=assistant.llm.model_name, notice=notice)
 
 
@@ -718,9 +859,11 @@ def phrasing_line(b: Briefing) -> str:
     if not kept:
         return ""
     total = sum(1 for _ in b.bullets())
-    return (f"{kept} van de {total} punten zijn door het taalmodel „{b.phrased_by}” korter "
-            "geformuleerd en elk gecontroleerd tegen de geciteerde passage; bij twijfel is de "
-            "bron leidend.")
+    return (
+        f"{kept} van de {total} punten zijn door het taalmodel „{b.phrased_by}” korter "
+        "geformuleerd en elk gecontroleerd tegen de geciteerde passage; bij twijfel is de "
+        "bron leidend."
+    )
 
 
 # -- Markdown -----------------------------------------------------------------------------------
@@ -774,7 +917,7 @@ def subtitle_line(b: Briefing) -> str:
 
 def to_markdown(b: Briefing, html_escape: bool = False) -> str:
     """The briefing as Markdown. ``html_escape`` for a web preview (document text escaped)."""
-    esc = lambda s: _md(s, html_escape)  # noqa: E731
+    esc = lambda s: _md(s, html_escape)
     out = [f"# {esc(title_line(b))}", "", f"*{esc(subtitle_line(b))}*", "", "## Aanleiding", ""]
     aan = b.aanleiding
     out += [esc(aan[0]), ""]
@@ -807,8 +950,9 @@ def check_writable(path: Path) -> Path:
     path = Path(path)
     parent = path.parent
     if not parent.is_dir():
-        raise BriefingExportError(f"Kan {path} niet schrijven: de map {parent} bestaat niet "
-                                  "(of is geen map).")
+        raise BriefingExportError(
+            f"Kan {path} niet schrijven: de map {parent} bestaat niet (of is geen map)."
+        )
     if path.is_dir():
         raise BriefingExportError(f"Kan {path} niet schrijven: dat is een map.")
     if not os.access(parent, os.W_OK | os.X_OK):

@@ -34,8 +34,9 @@ def inclusie_exe() -> str:
 def child_env(data_dir: Path | None = None, **extra: str) -> dict:
     """The environment for a child process: no INCLUSIE_* leaking in from the caller."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INCLUSIE_")}
-    env.update({"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-                "PYTHONPATH": str(REPO)})
+    env.update(
+        {"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONPATH": str(REPO)}
+    )
     if data_dir is not None:
         env["INCLUSIE_DATA_DIR"] = str(data_dir)
     env.update(extra)
@@ -66,8 +67,13 @@ def pct(values: list[float], p: float) -> float:
 
 def percentiles_ms(samples: list[float]) -> dict:
     ms = [x * 1000 for x in samples]
-    return {"p50_ms": pct(ms, 50), "p95_ms": pct(ms, 95), "max_ms": max(ms, default=float("nan")),
-            "mean_ms": sum(ms) / len(ms) if ms else float("nan"), "n": len(ms)}
+    return {
+        "p50_ms": pct(ms, 50),
+        "p95_ms": pct(ms, 95),
+        "max_ms": max(ms, default=float("nan")),
+        "mean_ms": sum(ms) / len(ms) if ms else float("nan"),
+        "n": len(ms),
+    }
 
 
 def rss_mb(pid: int | None) -> tuple[float, float] | None:
@@ -75,8 +81,11 @@ def rss_mb(pid: int | None) -> tuple[float, float] | None:
     if pid is None:
         return None
     try:
-        fields = dict(line.split(":", 1) for line in
-                      Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+        fields = dict(
+            line.split(":", 1)
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if ":" in line
+        )
         return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
     except (OSError, KeyError, ValueError):
         return None
@@ -118,13 +127,24 @@ class ChromaServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, deadline_s: float = 90) -> "ChromaServer":
+    def start(self, deadline_s: float = 90) -> ChromaServer:
         self._log = open(self.log, "ab")
         env = {**os.environ, "CHROMA_BIN": str(Path(sys.executable).parent / "chroma")}
         self.proc = subprocess.Popen(
-            ["bash", str(CHROMA_SCRIPT), "--foreground", "--path", str(self.path),
-             "--port", str(self.port)],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+            [
+                "bash",
+                str(CHROMA_SCRIPT),
+                "--foreground",
+                "--path",
+                str(self.path),
+                "--port",
+                str(self.port),
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
         t0 = time.monotonic()
         while not http_up(self.url + "/api/v2/heartbeat", timeout=2):
             if self.proc.poll() is not None or time.monotonic() - t0 > deadline_s:

@@ -52,8 +52,7 @@ def _maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 def _child_env(data_dir: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INCLUSIE_")}
-    env.update({"INCLUSIE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
-                "PYTHONPATH": str(REPO)})
+    env.update({"INCLUSIE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)})
     return env
 
 
@@ -68,29 +67,35 @@ def child_ingest(data_dir: str) -> None:
     t1 = time.perf_counter()
     report = ingest_paths([settings.corpus_dir], settings)
     t2 = time.perf_counter()
-    print(json.dumps({
-        "ok": report.ok,
-        "summary": report.summary(),
-        "documents": len(report.results),
-        "passages_written": report.chunks_written,
-        "passages_total": report.total_passages,
-        "import_s": t1 - t0,
-        "ingest_s": t2 - t1,
-        "peak_rss_mb": _maxrss_mb(),
-    }))
+    print(
+        json.dumps(
+            {
+                "ok": report.ok,
+                "summary": report.summary(),
+                "documents": len(report.results),
+                "passages_written": report.chunks_written,
+                "passages_total": report.total_passages,
+                "import_s": t1 - t0,
+                "ingest_s": t2 - t1,
+                "peak_rss_mb": _maxrss_mb(),
+            }
+        )
+    )
 
 
 def run_child(args: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=CHILD_TIMEOUT,
-                          cwd=REPO)
+    proc = subprocess.run(
+        args, capture_output=True, text=True, env=env, timeout=CHILD_TIMEOUT, cwd=REPO
+    )
     return time.perf_counter() - t0, proc
 
 
 # -- the measurements ----------------------------------------------------------------------------
 def bench_cold_ingest(data_dir: Path) -> dict:
-    wall, proc = run_child([sys.executable, __file__, "--child-ingest", str(data_dir)],
-                           _child_env(data_dir))
+    wall, proc = run_child(
+        [sys.executable, __file__, "--child-ingest", str(data_dir)], _child_env(data_dir)
+    )
     if proc.returncode != 0:
         sys.exit(f"cold ingest failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     child = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -113,7 +118,9 @@ def bench_reingest(data_dir: Path, expected_passages: int) -> dict:
         sys.exit("the `inclusie` command is not installed next to this Python")
     wall_cli, proc = run_child([exe, "ingest"], _child_env(data_dir))
     if proc.returncode != 0 or "0 toegevoegd, 0 bijgewerkt" not in proc.stdout:
-        sys.exit(f"re-ingest via CLI did not skip everything:\n{proc.stdout}\n{proc.stderr[-2000:]}")
+        sys.exit(
+            f"re-ingest via CLI did not skip everything:\n{proc.stdout}\n{proc.stderr[-2000:]}"
+        )
 
     from ingest.pipeline import ingest_paths
     from ingest.settings import Settings
@@ -124,8 +131,7 @@ def bench_reingest(data_dir: Path, expected_passages: int) -> dict:
     wall_api = time.perf_counter() - t0
     if report.chunks_written or report.total_passages != expected_passages:
         sys.exit(f"in-process re-ingest wrote passages: {report.summary()}")
-    return {"cli_wall_s": wall_cli, "api_wall_s": wall_api,
-            "skipped": report.count("skipped")}
+    return {"cli_wall_s": wall_cli, "api_wall_s": wall_api, "skipped": report.count("skipped")}
 
 
 def load_questions(n: int) -> list[str]:
@@ -143,8 +149,13 @@ def _percentiles(samples: list[float]) -> dict:
     import numpy as np
 
     ms = np.asarray(samples) * 1000
-    return {"p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
-            "mean_ms": float(ms.mean()), "max_ms": float(ms.max()), "n": int(len(ms))}
+    return {
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "mean_ms": float(ms.mean()),
+        "max_ms": float(ms.max()),
+        "n": int(len(ms)),
+    }
 
 
 def bench_latency(data_dir: Path, questions: list[str]) -> dict:
@@ -187,7 +198,9 @@ def bench_latency(data_dir: Path, questions: list[str]) -> dict:
 
 # -- report --------------------------------------------------------------------------------------
 def _verdict(value: float, target: float) -> str:
-    return f"OK (target <= {target:g})" if value <= target else f"OVER TARGET (target <= {target:g})"
+    return (
+        f"OK (target <= {target:g})" if value <= target else f"OVER TARGET (target <= {target:g})"
+    )
 
 
 def main() -> None:
@@ -203,18 +216,24 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="inclusie-bench-"))
     data_dir = tmp / "data"
     try:
-        print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-              f"{platform.python_version()}; data dir {data_dir}")
+        print(
+            f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+            f"{platform.python_version()}; data dir {data_dir}"
+        )
         load = os.getloadavg()
         print(f"Load average at start (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         print()
 
-        print("1. Cold ingest of the bundled corpus (fresh subprocess: start + imports + model "
-              "load + ingest)")
+        print(
+            "1. Cold ingest of the bundled corpus (fresh subprocess: start + imports + model "
+            "load + ingest)"
+        )
         cold = bench_cold_ingest(data_dir)
         print(f"   wall time            {cold['wall_s']:8.2f} s")
-        print(f"   of which ingest call {cold['ingest_call_s']:8.2f} s  "
-              f"(imports {cold['import_s']:.2f} s)")
+        print(
+            f"   of which ingest call {cold['ingest_call_s']:8.2f} s  "
+            f"(imports {cold['import_s']:.2f} s)"
+        )
         print(f"   documents            {cold['documents']:8d}")
         print(f"   passages             {cold['passages']:8d}")
         print(f"   throughput           {cold['passages_per_s']:8.2f} passages/s (on wall time)")
@@ -223,10 +242,14 @@ def main() -> None:
 
         print("2. Re-ingest of the unchanged corpus")
         re = bench_reingest(data_dir, cold["passages"])
-        print(f"   `inclusie ingest`    {re['cli_wall_s']:8.2f} s  (new process)  "
-              f"{_verdict(re['cli_wall_s'], TARGET_REINGEST_S)}")
-        print(f"   ingest_paths()       {re['api_wall_s']:8.3f} s  (in-process)   "
-              f"{_verdict(re['api_wall_s'], TARGET_REINGEST_S)}")
+        print(
+            f"   `inclusie ingest`    {re['cli_wall_s']:8.2f} s  (new process)  "
+            f"{_verdict(re['cli_wall_s'], TARGET_REINGEST_S)}"
+        )
+        print(
+            f"   ingest_paths()       {re['api_wall_s']:8.3f} s  (in-process)   "
+            f"{_verdict(re['api_wall_s'], TARGET_REINGEST_S)}"
+        )
         print(f"   documents skipped    {re['skipped']:8d}")
         print()
 
@@ -236,31 +259,51 @@ def main() -> None:
         print(f"   warm-up: search {lat['warmup_search_s']:.2f} s, ask {lat['warmup_ask_s']:.3f} s")
         for name in ("search", "ask"):
             s = lat[name]
-            print(f"   {name:<6} p50 {s['p50_ms']:7.1f} ms   p95 {s['p95_ms']:7.1f} ms   "
-                  f"mean {s['mean_ms']:7.1f} ms   max {s['max_ms']:7.1f} ms")
-        print("   search stages p50/p95 ms: " + ", ".join(
-            f"{k} {lat['search_stages_p50_ms'][k]:.1f}/{lat['search_stages_p95_ms'][k]:.1f}"
-            for k in lat["search_stages_p50_ms"] if k != "total"))
-        print(f"   ask p50 {_verdict(lat['ask']['p50_ms'], TARGET_ASK_P50_MS)}; "
-              f"refused {lat['refused']} of {len(questions)}")
+            print(
+                f"   {name:<6} p50 {s['p50_ms']:7.1f} ms   p95 {s['p95_ms']:7.1f} ms   "
+                f"mean {s['mean_ms']:7.1f} ms   max {s['max_ms']:7.1f} ms"
+            )
+        print(
+            "   search stages p50/p95 ms: "
+            + ", ".join(
+                f"{k} {lat['search_stages_p50_ms'][k]:.1f}/{lat['search_stages_p95_ms'][k]:.1f}"
+                for k in lat["search_stages_p50_ms"]
+                if k != "total"
+            )
+        )
+        print(
+            f"   ask p50 {_verdict(lat['ask']['p50_ms'], TARGET_ASK_P50_MS)}; "
+            f"refused {lat['refused']} of {len(questions)}"
+        )
         rss_self = _maxrss_mb()
         print(f"   peak RSS (this process, search/ask) {rss_self:.1f} MB")
         load_end = os.getloadavg()
-        print(f"   load average at end (1/5/15 min): {load_end[0]:.2f} {load_end[1]:.2f} "
-              f"{load_end[2]:.2f}  (above ~{os.cpu_count()} other work competed for the CPUs)")
+        print(
+            f"   load average at end (1/5/15 min): {load_end[0]:.2f} {load_end[1]:.2f} "
+            f"{load_end[2]:.2f}  (above ~{os.cpu_count()} other work competed for the CPUs)"
+        )
         print()
 
         rows = [
             ("cold ingest wall (incl. model load)", f"{cold['wall_s']:.2f} s", ""),
             ("cold ingest passages", f"{cold['passages']}", ""),
             ("cold ingest throughput", f"{cold['passages_per_s']:.2f} passages/s", ""),
-            ("re-ingest, `inclusie ingest`", f"{re['cli_wall_s']:.2f} s",
-             f"<= {TARGET_REINGEST_S:g} s"),
+            (
+                "re-ingest, `inclusie ingest`",
+                f"{re['cli_wall_s']:.2f} s",
+                f"<= {TARGET_REINGEST_S:g} s",
+            ),
             ("re-ingest, in-process", f"{re['api_wall_s']:.3f} s", f"<= {TARGET_REINGEST_S:g} s"),
-            ("search p50 / p95", f"{lat['search']['p50_ms']:.1f} / {lat['search']['p95_ms']:.1f} ms",
-             ""),
-            ("ask p50 / p95", f"{lat['ask']['p50_ms']:.1f} / {lat['ask']['p95_ms']:.1f} ms",
-             f"p50 <= {TARGET_ASK_P50_MS:g} ms"),
+            (
+                "search p50 / p95",
+                f"{lat['search']['p50_ms']:.1f} / {lat['search']['p95_ms']:.1f} ms",
+                "",
+            ),
+            (
+                "ask p50 / p95",
+                f"{lat['ask']['p50_ms']:.1f} / {lat['ask']['p95_ms']:.1f} ms",
+                f"p50 <= {TARGET_ASK_P50_MS:g} ms",
+            ),
             ("peak RSS, search/ask process", f"{rss_self:.1f} MB", ""),
             ("peak RSS, cold-ingest process", f"{cold['peak_rss_mb']:.1f} MB", ""),
         ]
@@ -274,13 +317,19 @@ def main() -> None:
 
         if args.json:
             figures = {
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                            "loadavg_start": load, "loadavg_end": load_end},
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "loadavg_start": load,
+                    "loadavg_end": load_end,
+                },
                 "cold_ingest": cold,
                 "reingest": re,
                 "latency": lat,
-                "peak_rss_mb": {"search_ask_process": rss_self,
-                                "cold_ingest_process": cold["peak_rss_mb"]},
+                "peak_rss_mb": {
+                    "search_ask_process": rss_self,
+                    "cold_ingest_process": cold["peak_rss_mb"],
+                },
                 "targets": {"reingest_s": TARGET_REINGEST_S, "ask_p50_ms": TARGET_ASK_P50_MS},
                 "questions": len(questions),
             }

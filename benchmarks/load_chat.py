@@ -52,9 +52,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (REPO, ChromaServer, child_env, free_port, http_up, inclusie_exe,  # noqa: E402
-                     load_questions, pct, rss_mb, stop_process)
-from ui.app import last_answer  # noqa: E402
+from _common import (
+    REPO,
+    ChromaServer,
+    child_env,
+    free_port,
+    http_up,
+    inclusie_exe,
+    load_questions,
+    pct,
+    rss_mb,
+    stop_process,
+)
+
+from ui.app import last_answer
 
 REFUSAL = "De documenten geven geen antwoord"
 START_DEADLINE = 180  # seconds for `inclusie serve` to answer GET /
@@ -64,8 +75,9 @@ REQUEST_TIMEOUT = 120  # seconds before one chat request counts as an error
 # -- processes ---------------------------------------------------------------------------------
 def ingest(env: dict) -> None:
     t0 = time.monotonic()
-    r = subprocess.run([inclusie_exe(), "ingest"], env=env, capture_output=True, text=True,
-                       timeout=900, cwd=REPO)
+    r = subprocess.run(
+        [inclusie_exe(), "ingest"], env=env, capture_output=True, text=True, timeout=900, cwd=REPO
+    )
     if r.returncode != 0:
         sys.exit(f"inclusie ingest failed:\n{r.stderr[-2000:]}")
     print(f"  index ready in {time.monotonic() - t0:.1f} s ({r.stdout.strip().splitlines()[-1]})")
@@ -75,8 +87,13 @@ def start_serve(env: dict, log_path: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = open(log_path, "w", encoding="utf-8")
-    proc = subprocess.Popen([inclusie_exe(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+    proc = subprocess.Popen(
+        [inclusie_exe(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+    )
     t0 = time.monotonic()
     while not http_up(url):
         if proc.poll() is not None or time.monotonic() - t0 > START_DEADLINE:
@@ -96,8 +113,15 @@ class Stats:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def user_loop(n: int, client, questions: list[str], deadline: float, turns: int,
-              stats: Stats, start: threading.Barrier) -> None:
+def user_loop(
+    n: int,
+    client,
+    questions: list[str],
+    deadline: float,
+    turns: int,
+    stats: Stats,
+    start: threading.Barrier,
+) -> None:
     rng = random.Random(n)
     history: list = []
     asked = 0
@@ -130,13 +154,15 @@ def user_loop(n: int, client, questions: list[str], deadline: float, turns: int,
             history = []
 
 
-def run_load(urls: list[str], users: int, seconds: float, turns: int,
-             questions: list[str]) -> tuple[dict[str, Stats], float]:
+def run_load(
+    urls: list[str], users: int, seconds: float, turns: int, questions: list[str]
+) -> tuple[dict[str, Stats], float]:
     """Users split round-robin over the urls; returns stats per url and the wall time."""
     from gradio_client import Client
 
-    clients = [(urls[i % len(urls)], Client(urls[i % len(urls)], verbose=False))
-               for i in range(users)]
+    clients = [
+        (urls[i % len(urls)], Client(urls[i % len(urls)], verbose=False)) for i in range(users)
+    ]
     for url in urls:  # warm-up, not measured: first call of every code path in every process
         c = next(c for u, c in clients if u == url)
         c.predict(questions[0], [], [], [], [], [], api_name="/_respond")
@@ -147,9 +173,11 @@ def run_load(urls: list[str], users: int, seconds: float, turns: int,
     t_start = time.monotonic()
     deadline = t_start + seconds
     for i, (url, c) in enumerate(clients):
-        t = threading.Thread(target=user_loop,
-                             args=(i, c, questions, deadline, turns, stats[url], start),
-                             daemon=True)
+        t = threading.Thread(
+            target=user_loop,
+            args=(i, c, questions, deadline, turns, stats[url], start),
+            daemon=True,
+        )
         t.start()
         threads.append(t)
     start.wait()
@@ -168,34 +196,49 @@ def _fmt_rss(r) -> str:
     return "n/a" if r is None else f"{r[0]:.0f} MB (peak {r[1]:.0f} MB)"
 
 
-def report(name: str, args, stats: dict[str, Stats], wall: float, n_questions: int,
-           rss: dict[str, tuple]) -> dict:
+def report(
+    name: str, args, stats: dict[str, Stats], wall: float, n_questions: int, rss: dict[str, tuple]
+) -> dict:
     lat = [x for s in stats.values() for x in s.latencies]
     errors = [e for s in stats.values() for e in s.errors]
     refused = sum(s.refused for s in stats.values())
     n_req = len(lat) + len(errors)
     print()
-    print(f"== {name}: {args.users} users, {args.seconds:g} s requested, {wall:.1f} s wall "
-          f"(last answers finish after the deadline), {n_questions} questions, "
-          f"{args.turns} per conversation, {os.cpu_count()} cores")
+    print(
+        f"== {name}: {args.users} users, {args.seconds:g} s requested, {wall:.1f} s wall "
+        f"(last answers finish after the deadline), {n_questions} questions, "
+        f"{args.turns} per conversation, {os.cpu_count()} cores"
+    )
     print(f"requests   {n_req}  (ok {len(lat)}, of which refused {refused})")
     if len(stats) > 1:
         for i, (url, s) in enumerate(stats.items()):
-            print(f"  process {i + 1} {url}: {len(s.latencies) + len(s.errors)} requests, "
-                  f"{len(s.errors)} errors, p50 {pct(s.latencies, 50) * 1000:.0f} ms")
+            print(
+                f"  process {i + 1} {url}: {len(s.latencies) + len(s.errors)} requests, "
+                f"{len(s.errors)} errors, p50 {pct(s.latencies, 50) * 1000:.0f} ms"
+            )
     print(f"errors     {len(errors)}")
     for e in errors[:5]:
         print(f"           {e}")
     print(f"throughput {len(lat) / wall:.2f} answers/s")
     if lat:
-        print(f"latency    p50 {pct(lat, 50) * 1000:.0f} ms   p95 {pct(lat, 95) * 1000:.0f} ms   "
-              f"max {max(lat) * 1000:.0f} ms   mean {statistics.fmean(lat) * 1000:.0f} ms")
+        print(
+            f"latency    p50 {pct(lat, 50) * 1000:.0f} ms   p95 {pct(lat, 95) * 1000:.0f} ms   "
+            f"max {max(lat) * 1000:.0f} ms   mean {statistics.fmean(lat) * 1000:.0f} ms"
+        )
     for who, (before, after) in rss.items():
         print(f"RSS {who:<24} before {_fmt_rss(before):<24} after {_fmt_rss(after)}")
-    return {"setup": name, "requests": n_req, "ok": len(lat), "errors": len(errors),
-            "refused": refused, "wall_s": wall, "answers_per_s": len(lat) / wall,
-            "p50_ms": pct(lat, 50) * 1000, "p95_ms": pct(lat, 95) * 1000,
-            "rss_mb": {k: [None if v is None else v[0] for v in pair] for k, pair in rss.items()}}
+    return {
+        "setup": name,
+        "requests": n_req,
+        "ok": len(lat),
+        "errors": len(errors),
+        "refused": refused,
+        "wall_s": wall,
+        "answers_per_s": len(lat) / wall,
+        "p50_ms": pct(lat, 50) * 1000,
+        "p95_ms": pct(lat, 95) * 1000,
+        "rss_mb": {k: [None if v is None else v[0] for v in pair] for k, pair in rss.items()},
+    }
 
 
 def _threads_env(args) -> dict:
@@ -214,8 +257,14 @@ def setup_one(args, questions, tmp: Path) -> dict:
         after = rss_mb(proc.pid)
     finally:
         stop_process(proc)
-    return report("one process", args, stats, wall, len(questions),
-                  {f"serve (pid {proc.pid})": (before, after)})
+    return report(
+        "one process",
+        args,
+        stats,
+        wall,
+        len(questions),
+        {f"serve (pid {proc.pid})": (before, after)},
+    )
 
 
 def setup_two(args, questions, tmp: Path) -> dict:
@@ -241,8 +290,14 @@ def setup_two(args, questions, tmp: Path) -> dict:
         for proc in procs:
             stop_process(proc)
         chroma.stop()
-    return report("two processes + Chroma server", args, stats, wall, len(questions),
-                  {k: (before[k], after[k]) for k in pids})
+    return report(
+        "two processes + Chroma server",
+        args,
+        stats,
+        wall,
+        len(questions),
+        {k: (before[k], after[k]) for k in pids},
+    )
 
 
 def main() -> None:
@@ -251,17 +306,29 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, default=20, help="simultaneous chat users (20)")
     ap.add_argument("--seconds", type=float, default=60, help="duration of each run (60)")
-    ap.add_argument("--turns", type=int, default=4,
-                    help="questions per conversation before 'Nieuw gesprek' (4)")
-    ap.add_argument("--setup", choices=["one", "two", "both"], default="both",
-                    help="one serve process, two sharing a Chroma server, or both (both)")
+    ap.add_argument(
+        "--turns", type=int, default=4, help="questions per conversation before 'Nieuw gesprek' (4)"
+    )
+    ap.add_argument(
+        "--setup",
+        choices=["one", "two", "both"],
+        default="both",
+        help="one serve process, two sharing a Chroma server, or both (both)",
+    )
     ap.add_argument("--url", help="drive a running app instead of starting one")
     ap.add_argument("--pid", type=int, help="with --url: the server's pid, for its RSS")
-    ap.add_argument("--data-dir", type=Path,
-                    help="data dir for the started processes (default: a fresh temporary one)")
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        help="data dir for the started processes (default: a fresh temporary one)",
+    )
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    ap.add_argument("--embed-threads", type=int, default=0,
-                    help="INCLUSIE_EMBED_THREADS for the started processes (0: library default)")
+    ap.add_argument(
+        "--embed-threads",
+        type=int,
+        default=0,
+        help="INCLUSIE_EMBED_THREADS for the started processes (0: library default)",
+    )
     args = ap.parse_args()
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -272,8 +339,16 @@ def main() -> None:
     if args.url:
         before = rss_mb(args.pid)
         stats, wall = run_load([args.url], args.users, args.seconds, args.turns, questions)
-        results.append(report("running app", args, stats, wall, len(questions),
-                              {f"server (pid {args.pid})": (before, rss_mb(args.pid))}))
+        results.append(
+            report(
+                "running app",
+                args,
+                stats,
+                wall,
+                len(questions),
+                {f"server (pid {args.pid})": (before, rss_mb(args.pid))},
+            )
+        )
     else:
         tmp = Path(tempfile.mkdtemp(prefix="inclusie-load-"))
         try:
@@ -285,11 +360,15 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
     if len(results) > 1:
         print("\n== summary")
-        print(f"{'setup':<32} {'requests':>8} {'errors':>6} {'answers/s':>9} {'p50 ms':>8} "
-              f"{'p95 ms':>8}")
+        print(
+            f"{'setup':<32} {'requests':>8} {'errors':>6} {'answers/s':>9} {'p50 ms':>8} "
+            f"{'p95 ms':>8}"
+        )
         for r in results:
-            print(f"{r['setup']:<32} {r['requests']:>8} {r['errors']:>6} {r['answers_per_s']:>9.2f} "
-                  f"{r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f}")
+            print(
+                f"{r['setup']:<32} {r['requests']:>8} {r['errors']:>6} {r['answers_per_s']:>9.2f} "
+                f"{r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f}"
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 

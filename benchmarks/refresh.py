@@ -30,10 +30,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import child_env, inclusie_exe, load_questions, pct  # noqa: E402
+from _common import child_env, inclusie_exe, load_questions, pct
 
-DOC = ("Het Zwaluwnestproject\n\nHet Zwaluwnestproject in Kraaiendorp brengt kinderen uit het "
-       "speciaal onderwijs terug naar de reguliere basisschool in hun eigen wijk.\n")
+DOC = (
+    "Het Zwaluwnestproject\n\nHet Zwaluwnestproject in Kraaiendorp brengt kinderen uit het "
+    "speciaal onderwijs terug naar de reguliere basisschool in hun eigen wijk.\n"
+)
 
 
 def main() -> None:
@@ -44,17 +46,16 @@ def main() -> None:
     args = ap.parse_args()
     if args.code:
         sys.path.insert(0, str(args.code.resolve()))
+    import assistant.retrieve as retrieve_mod
     from assistant.answer import Assistant
     from ingest.settings import Settings
-    import assistant.retrieve as retrieve_mod
 
     print(f"product code from {Path(retrieve_mod.__file__).resolve().parent.parent}")
     settings = Settings(data_dir=args.data_dir.resolve())
     t0 = time.perf_counter()
     a = Assistant(settings)
     a.search("Wat is inclusief onderwijs?")
-    print(f"index open and warm in {time.perf_counter() - t0:.1f} s "
-          f"({a.store.count()} passages)")
+    print(f"index open and warm in {time.perf_counter() - t0:.1f} s ({a.store.count()} passages)")
     questions = load_questions()
     samples: list[tuple[float, float]] = []  # (start offset, seconds)
     stop = threading.Event()
@@ -94,13 +95,17 @@ def main() -> None:
 
     def row(name: str, lat: list[float]) -> None:
         lat_ms = [x * 1000 for x in lat]
-        print(f"{name:<34} {len(lat_ms):>6} {pct(lat_ms, 50):>8.0f} {pct(lat_ms, 95):>8.0f} "
-              f"{max(lat_ms, default=float('nan')):>8.0f}")
+        print(
+            f"{name:<34} {len(lat_ms):>6} {pct(lat_ms, 50):>8.0f} {pct(lat_ms, 95):>8.0f} "
+            f"{max(lat_ms, default=float('nan')):>8.0f}"
+        )
 
     print(f"\n{'window':<34} {'asked':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     row("before the first change", [d for s, d in samples if s + d < changes[0] - 0.5])
-    row("6 s after each change", [d for s, d in samples
-                                  if any(c <= s + d <= c + 6 for c in changes)])
+    row(
+        "6 s after each change",
+        [d for s, d in samples if any(c <= s + d <= c + 6 for c in changes)],
+    )
     row("whole run", [d for _, d in samples])
 
 

@@ -36,9 +36,17 @@ def _features(assistant: Assistant, questions: list[Question]) -> list[dict]:
         r = assistant.search(q.question)
         cands = assistant._candidates(q.question, r)
         ev = assistant.evidence(q.question, r, cands)
-        rows.append({"id": q.id, "lang": r.lang, "answerable": q.answerable,
-                     "pb": ev.passage_best, "sb": ev.sentence_best, "cov": ev.coverage,
-                     "type_ok": ev.type_found and bool(cands)})
+        rows.append(
+            {
+                "id": q.id,
+                "lang": r.lang,
+                "answerable": q.answerable,
+                "pb": ev.passage_best,
+                "sb": ev.sentence_best,
+                "cov": ev.coverage,
+                "type_ok": ev.type_found and bool(cands),
+            }
+        )
     return rows
 
 
@@ -58,8 +66,12 @@ def _threshold(answerable: list[float], unanswerable: list[float], max_frr: floa
     return t, recall, floor_score - t
 
 
-def fit_calibration(settings: Settings, questions: list[Question], max_false_refusals: float = 0.05,
-                    assistant: Assistant | None = None) -> tuple[Calibration, dict]:
+def fit_calibration(
+    settings: Settings,
+    questions: list[Question],
+    max_false_refusals: float = 0.05,
+    assistant: Assistant | None = None,
+) -> tuple[Calibration, dict]:
     """Fit weights and thresholds; returns the calibration and the figures behind it."""
     assistant = assistant or Assistant(settings)
     rows = _features(assistant, questions)
@@ -68,22 +80,31 @@ def fit_calibration(settings: Settings, questions: list[Question], max_false_ref
         per_lang = {}
         for lang in ("nl", "en"):
             rs = [r for r in rows if r["lang"] == lang]
-            score = lambda r: wp * r["pb"] + (1 - wp) * r["sb"] + wc * r["cov"]  # noqa: E731
+
+            def score(r, wp=wp, wc=wc):
+                return wp * r["pb"] + (1 - wp) * r["sb"] + wc * r["cov"]
+
             ans = [score(r) for r in rs if r["answerable"] and r["type_ok"]]
             una = [score(r) for r in rs if not r["answerable"] and r["type_ok"]]
             per_lang[lang] = _threshold(ans, una, max_false_refusals)
         key = (
-            sum(per_lang[lg][1] * sum(1 for r in rows if r["lang"] == lg and not r["answerable"])
-                for lg in per_lang),
+            sum(
+                per_lang[lg][1] * sum(1 for r in rows if r["lang"] == lg and not r["answerable"])
+                for lg in per_lang
+            ),
             min(per_lang[lg][2] for lg in per_lang),
         )
         if best is None or key > best[0]:
             best = (key, wp, wc, per_lang)
     _, wp, wc, per_lang = best
     cal = dataclasses.replace(
-        Calibration(), threshold_nl=round(per_lang["nl"][0], 4),
-        threshold_en=round(per_lang["en"][0], 4), w_passage=wp, w_coverage=wc,
-        source=f"fitted on {len(questions)} development questions, {dt.date.today().isoformat()}")
+        Calibration(),
+        threshold_nl=round(per_lang["nl"][0], 4),
+        threshold_en=round(per_lang["en"][0], 4),
+        w_passage=wp,
+        w_coverage=wc,
+        source=f"fitted on {len(questions)} development questions, {dt.date.today().isoformat()}",
+    )
     assistant.calibration = cal
     figures = _figures(rows, cal)
     return cal, figures
@@ -93,6 +114,7 @@ def _figures(rows: list[dict], cal: Calibration) -> dict:
     def refused(r: dict) -> bool:
         s = cal.w_passage * r["pb"] + (1 - cal.w_passage) * r["sb"] + cal.w_coverage * r["cov"]
         return not r["type_ok"] or s < cal.threshold(r["lang"])
+
     una = [r for r in rows if not r["answerable"]]
     ans = [r for r in rows if r["answerable"]]
     return {

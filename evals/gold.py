@@ -66,7 +66,9 @@ def load_questions(path: Path) -> list[Question]:
         if q.id in seen:
             raise GoldSetError(f"{path.name}, regel {n}: id '{q.id}' komt twee keer voor")
         if q.answerable and not q.evidence:
-            raise GoldSetError(f"{path.name}, regel {n} ({q.id}): beantwoordbare vraag zonder evidence")
+            raise GoldSetError(
+                f"{path.name}, regel {n} ({q.id}): beantwoordbare vraag zonder evidence"
+            )
         seen.add(q.id)
         q.__dict__["line"] = n
         out.append(q)
@@ -75,7 +77,9 @@ def load_questions(path: Path) -> list[Question]:
     return out
 
 
-def check_evidence(questions: list[Question], passages: list[Passage], path: Path | None = None) -> list[str]:
+def check_evidence(
+    questions: list[Question], passages: list[Passage], path: Path | None = None
+) -> list[str]:
     """Evidence snippets that no indexed passage contains, one message per snippet.
 
     Relevance is judged per passage, so a snippet that only exists across a passage boundary
@@ -89,6 +93,7 @@ def check_evidence(questions: list[Question], passages: list[Passage], path: Pat
             ne = normalize(e)
             if not any(ne in t for t in texts):
                 line = q.__dict__.get("line", "?")
-                problems.append(f"{name}, regel {line} ({q.id}): evidence niet gevonden in de "
-                                f"documenten: '{e}'")
+                problems.append(
+                    f"{name}, regel {line} ({q.id}): evidence niet gevonden in de documenten: '{e}'"
+                )
     return problems

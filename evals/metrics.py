@@ -86,15 +86,19 @@ def answer_metrics(results: list[QuestionResult]) -> dict:
     out = {
         "evidence_coverage": float(np.mean([r.cites_relevant for r in ans])) if ans else 0.0,
         "citation_validity": float(np.mean([r.citation_valid for r in given])) if given else 1.0,
-        "must_contain": (float(sum(r.must_contain_hits for r in mc) /
-                               sum(r.must_contain_total for r in mc)) if mc else 0.0),
+        "must_contain": (
+            float(sum(r.must_contain_hits for r in mc) / sum(r.must_contain_total for r in mc))
+            if mc
+            else 0.0
+        ),
     }
     shares = [r.supported_share for r in given if r.supported_share is not None]
     if shares:
         out["supported_sentences"] = float(np.mean(shares))
     if any(r.llm_config for r in results):
-        out["fallbacks"] = sum(r.llm_config and r.mode == "extractive" and not r.refused
-                               for r in results)
+        out["fallbacks"] = sum(
+            r.llm_config and r.mode == "extractive" and not r.refused for r in results
+        )
     return out
 
 
@@ -118,16 +122,18 @@ def latency_metrics(results: list[QuestionResult]) -> dict:
 
 
 def summarize(results: list[QuestionResult], themes: list[str]) -> dict:
-    per_lang = {lang: retrieval_metrics([r for r in results if r.lang == lang])
-                for lang in ("nl", "en")}
+    per_lang = {
+        lang: retrieval_metrics([r for r in results if r.lang == lang]) for lang in ("nl", "en")
+    }
     per_theme = {t: retrieval_metrics([r for r in results if t in r.themes]) for t in themes}
     return {
         "retrieval": retrieval_metrics(results),
         "retrieval_per_lang": per_lang,
         "retrieval_per_theme": {t: m for t, m in per_theme.items() if m.get("n")},
         "answers": answer_metrics(results),
-        "answers_per_lang": {lang: answer_metrics([r for r in results if r.lang == lang])
-                             for lang in ("nl", "en")},
+        "answers_per_lang": {
+            lang: answer_metrics([r for r in results if r.lang == lang]) for lang in ("nl", "en")
+        },
         "refusal": refusal_metrics(results),
         "latency": latency_metrics(results),
     }

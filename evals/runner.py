@@ -12,9 +12,9 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 from assistant.answer import Assistant, verify
 from ingest.settings import Settings
@@ -30,9 +30,14 @@ TOP_K = 10
 
 # What the regression gate and --compare look at (higher is better unless listed in LOWER_BETTER).
 KEY_METRICS = [
-    ("retrieval", "hit@5"), ("retrieval", "mrr@10"), ("retrieval", "ndcg@10"),
-    ("answers", "evidence_coverage"), ("answers", "citation_validity"),
-    ("answers", "must_contain"), ("refusal", "recall"), ("refusal", "precision"),
+    ("retrieval", "hit@5"),
+    ("retrieval", "mrr@10"),
+    ("retrieval", "ndcg@10"),
+    ("answers", "evidence_coverage"),
+    ("answers", "citation_validity"),
+    ("answers", "must_contain"),
+    ("refusal", "recall"),
+    ("refusal", "precision"),
     ("refusal", "false_refusal_rate"),
 ]
 LOWER_BETTER = {("refusal", "false_refusal_rate")}
@@ -46,24 +51,53 @@ def _run_one(assistant: Assistant, q: Question, mode: str, n_relevant: int) -> Q
     latency = time.perf_counter() - t0
     relevant = [is_relevant(q, p.text) for p in r.passages]
     top5 = [normalize(p.text) for p in r.passages[:5]]
-    recall5 = (sum(any(normalize(e) in t for t in top5) for e in q.evidence) / len(q.evidence)
-               if q.evidence else 0.0)
+    recall5 = (
+        sum(any(normalize(e) in t for t in top5) for e in q.evidence) / len(q.evidence)
+        if q.evidence
+        else 0.0
+    )
     problems = verify(ans) if not ans.refused else []
     text = normalize(ans.text)
     return QuestionResult(
-        id=q.id, question=q.question, lang=q.lang, answerable=q.answerable, themes=q.themes,
-        relevant=relevant, evidence_recall5=recall5, n_relevant=n_relevant,
-        retrieved=[{"id": p.id, "title": p.title, "section": p.section, "kind": p.kind,
-                    "score": round(p.score or 0.0, 5), "relevant": rel,
-                    "text": p.text[:160]} for p, rel in zip(r.passages, relevant)],
-        refused=ans.refused, answer=ans.text,
+        id=q.id,
+        question=q.question,
+        lang=q.lang,
+        answerable=q.answerable,
+        themes=q.themes,
+        relevant=relevant,
+        evidence_recall5=recall5,
+        n_relevant=n_relevant,
+        retrieved=[
+            {
+                "id": p.id,
+                "title": p.title,
+                "section": p.section,
+                "kind": p.kind,
+                "score": round(p.score or 0.0, 5),
+                "relevant": rel,
+                "text": p.text[:160],
+            }
+            for p, rel in zip(r.passages, relevant)
+        ],
+        refused=ans.refused,
+        answer=ans.text,
         cites_relevant=(not ans.refused and any(is_relevant(q, p.text) for p in ans.citations)),
-        citation_valid=not problems, citation_problems=problems,
-        must_contain_hits=sum(normalize(m) in text for m in q.must_contain) if not ans.refused else 0,
-        must_contain_total=len(q.must_contain), latency=latency, evidence=ans.evidence_detail,
-        notice=ans.notice, mode=ans.mode, llm_config=llm,
-        supported_share=(sum(s.support == "supported" for s in ans.sentences) / len(ans.sentences)
-                         if llm and ans.sentences and ans.mode == "llm" else None),
+        citation_valid=not problems,
+        citation_problems=problems,
+        must_contain_hits=sum(normalize(m) in text for m in q.must_contain)
+        if not ans.refused
+        else 0,
+        must_contain_total=len(q.must_contain),
+        latency=latency,
+        evidence=ans.evidence_detail,
+        notice=ans.notice,
+        mode=ans.mode,
+        llm_config=llm,
+        supported_share=(
+            sum(s.support == "supported" for s in ans.sentences) / len(ans.sentences)
+            if llm and ans.sentences and ans.mode == "llm"
+            else None
+        ),
     )
 
 
@@ -105,10 +139,16 @@ def run_eval(
             "answerable": sum(q.answerable for q in questions),
             "per_lang": {lang: sum(q.lang == lang for q in questions) for lang in ("nl", "en")},
         },
-        "corpus": {"documents": docs, "passages": len(passages), "collection": assistant.store.name},
-        "model": {"embedder": assistant.embedder.id,
-                  "calibration": asdict(assistant.calibration),
-                  "llm": (assistant.llm.model_name if assistant.llm is not None else None)},
+        "corpus": {
+            "documents": docs,
+            "passages": len(passages),
+            "collection": assistant.store.name,
+        },
+        "model": {
+            "embedder": assistant.embedder.id,
+            "calibration": asdict(assistant.calibration),
+            "llm": (assistant.llm.model_name if assistant.llm is not None else None),
+        },
         "shipped": SHIPPED,
         "configs": {mode: summarize(rs, taxonomy.theme_keys) for mode, rs in results.items()},
         "per_question": {mode: [asdict(r) for r in rs] for mode, rs in results.items()},
@@ -129,8 +169,16 @@ def compare(new: dict, old: dict, tolerance: float) -> list[dict]:
                 continue
             delta = b - a
             worse = -delta if (group, name) not in LOWER_BETTER else delta
-            rows.append({"config": config, "metric": f"{group}.{name}", "old": a, "new": b,
-                         "delta": delta, "regressed": worse > tolerance})
+            rows.append(
+                {
+                    "config": config,
+                    "metric": f"{group}.{name}",
+                    "old": a,
+                    "new": b,
+                    "delta": delta,
+                    "regressed": worse > tolerance,
+                }
+            )
     return rows
 
 

@@ -35,7 +35,9 @@ WEAK_BAND = 0.03
 
 
 def load_pairs(path: Path = PAIRS) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def pair_features(assistant: Assistant, pairs: list[dict]) -> list[dict]:
@@ -51,15 +53,27 @@ def pair_features(assistant: Assistant, pairs: list[dict]) -> list[dict]:
             raise ValueError(f"{pair['id']}: evidence not found in the index: {pair['evidence']!r}")
         stored = [np.asarray(v, dtype=np.float32) for _, _, v in vectors.get(passage.id, [])]
         feats = checker.features(pair["sentence"], passage, stored or None)
-        rows.append({**feats, "id": pair["id"], "lang": pair["lang"], "kind": pair.get("kind", ""),
-                     "supported": pair["label"] == "supported"})
+        rows.append(
+            {
+                **feats,
+                "id": pair["id"],
+                "lang": pair["lang"],
+                "kind": pair.get("kind", ""),
+                "supported": pair["label"] == "supported",
+            }
+        )
     return rows
 
 
 def _score(r: dict, w: tuple[float, float, float, float]) -> float:
     wo, npen, neg, absl = w
-    return (r["sim"] + wo * r["overlap"] - npen * r["missing_numbers"] - neg * r["negation"]
-            - absl * r["absolute"])
+    return (
+        r["sim"]
+        + wo * r["overlap"]
+        - npen * r["missing_numbers"]
+        - neg * r["negation"]
+        - absl * r["absolute"]
+    )
 
 
 def _best(rows: list[dict]) -> tuple[float, tuple, float]:
@@ -80,8 +94,9 @@ def _agreement(rows: list[dict], w: tuple, t: float) -> float:
     return float(np.mean([(_score(r, w) >= t) == r["supported"] for r in rows])) if rows else 0.0
 
 
-def fit_support(assistant: Assistant, pairs: list[dict], folds: int = 5,
-                seed: int = 0) -> tuple[SupportCalibration, dict]:
+def fit_support(
+    assistant: Assistant, pairs: list[dict], folds: int = 5, seed: int = 0
+) -> tuple[SupportCalibration, dict]:
     rows = pair_features(assistant, pairs)
     acc, w, t = _best(rows)
     rng = np.random.default_rng(seed)
@@ -97,18 +112,26 @@ def fit_support(assistant: Assistant, pairs: list[dict], folds: int = 5,
         "pairs": len(rows),
         "agreement": round(acc, 4),
         "agreement_cv": round(float(np.mean(hits)), 4),
-        "agreement_per_lang": {lang: round(_agreement([r for r in rows if r["lang"] == lang],
-                                                      w, t), 4) for lang in ("nl", "en")},
-        "agreement_per_kind": {kind: round(_agreement([r for r in rows if r["kind"] == kind],
-                                                      w, t), 4)
-                               for kind in sorted({r["kind"] for r in rows})},
+        "agreement_per_lang": {
+            lang: round(_agreement([r for r in rows if r["lang"] == lang], w, t), 4)
+            for lang in ("nl", "en")
+        },
+        "agreement_per_kind": {
+            kind: round(_agreement([r for r in rows if r["kind"] == kind], w, t), 4)
+            for kind in sorted({r["kind"] for r in rows})
+        },
     }
     wo, npen, neg, absl = w
     cal = SupportCalibration(
-        w_overlap=wo, number_penalty=npen, negation_penalty=neg, absolute_penalty=absl,
-        supported=round(t, 4), weak=round(t - WEAK_BAND, 4),
+        w_overlap=wo,
+        number_penalty=npen,
+        negation_penalty=neg,
+        absolute_penalty=absl,
+        supported=round(t, 4),
+        weak=round(t - WEAK_BAND, 4),
         agreement=figures["agreement_cv"],
-        source=f"fitted on {len(rows)} labelled pairs, {dt.date.today().isoformat()}")
+        source=f"fitted on {len(rows)} labelled pairs, {dt.date.today().isoformat()}",
+    )
     return cal, figures
 
 

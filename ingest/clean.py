@@ -80,11 +80,11 @@ def _fix_line(line: str, removed: list[str]) -> str | None:
     m = _TIP_RESIDUE.match(s)
     if m:
         removed.extend(m.group(1).split())
-        s = s[m.end(1):]
+        s = s[m.end(1) :]
     m = _WY_RESIDUE.match(s)
     if m:
         removed.append(m.group(1))
-        s = s[m.end():]
+        s = s[m.end() :]
     for pat, rep in _OCR_FIXES:
         s = pat.sub(rep, s)
     s = re.sub(r" {2,}", " ", s)
@@ -157,9 +157,13 @@ def clean_pages(pages: list[tuple[int | None, str]]) -> CleanText:
                 not items
                 or _MD_HEADING.match(ln.text)
                 or _MD_HEADING.match(items[-1][0][0])
-                or (_BULLET.match(ln.text) is not None
-                    and (_flat(items[-1]).endswith(_TERMINAL)
-                         or _BULLET.match(items[-1][0][0]) is not None))
+                or (
+                    _BULLET.match(ln.text) is not None
+                    and (
+                        _flat(items[-1]).endswith(_TERMINAL)
+                        or _BULLET.match(items[-1][0][0]) is not None
+                    )
+                )
             )
             if starts_item:
                 items.append([(ln.text, ln.page)])

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Callable, Iterable
 
 from langchain_core.embeddings import Embeddings
 
@@ -38,12 +38,13 @@ class Embedder(Embeddings):
     def embed_queries(self, texts: Iterable[str]) -> list[list[float]]:
         return [self.embed_query(t) for t in texts]
 
-    def embed_passages(self, texts: list[str], progress: ProgressFn | None = None,
-                       batch_size: int = 16) -> list[list[float]]:
+    def embed_passages(
+        self, texts: list[str], progress: ProgressFn | None = None, batch_size: int = 16
+    ) -> list[list[float]]:
         """``embed_documents`` in batches, reporting progress after each batch."""
         out: list[list[float]] = []
         for i in range(0, len(texts), batch_size):
-            out.extend(self.embed_documents(texts[i:i + batch_size]))
+            out.extend(self.embed_documents(texts[i : i + batch_size]))
             if progress:
                 progress(min(batch_size, len(texts) - i))
         return out
@@ -133,8 +134,9 @@ class SentenceTransformerEmbeddings(Embedder):
                         from sentence_transformers import SentenceTransformer
                     except ImportError as e:
                         raise RuntimeError(
-                            "Het model '%s' vraagt sentence-transformers; installeer de extra "
-                            "'st' (pip install -e '.[st]')." % self.name) from e
+                            f"Het model '{self.name}' vraagt sentence-transformers; "
+                            "installeer de extra 'st' (pip install -e '.[st]')."
+                        ) from e
                     path = self._resolve()
                     if os.path.isdir(path):
                         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -159,8 +161,9 @@ class SentenceTransformerEmbeddings(Embedder):
     def _encode(self, texts: list[str]) -> list[list[float]]:
         model = self.model
         with self._lock:
-            return model.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
-                                show_progress_bar=False).tolist()
+            return model.encode(
+                texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            ).tolist()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:

@@ -12,9 +12,9 @@ import io
 import logging
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from .errors import IngestError, UnsupportedFile
 
@@ -56,8 +56,11 @@ def iter_files(paths: list[Path]) -> Iterator[tuple[Path, bool]]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts) \
-                        and f.name not in METADATA_FILES:
+                if (
+                    f.is_file()
+                    and not any(part.startswith(".") for part in rel.parts)
+                    and f.name not in METADATA_FILES
+                ):
                     yield f, False
         else:
             yield p, True
@@ -73,8 +76,10 @@ def read_checked(path: Path, max_bytes: int | None = None) -> bytes:
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
         raise UnsupportedFile(
-            path, f"bestandstype '{ext or '(geen extensie)'}' wordt niet ondersteund "
-                  f"(wel: {', '.join(SUPPORTED)})")
+            path,
+            f"bestandstype '{ext or '(geen extensie)'}' wordt niet ondersteund "
+            f"(wel: {', '.join(SUPPORTED)})",
+        )
     if not path.exists():
         raise IngestError(path, "bestand bestaat niet")
     if not path.is_file():
@@ -82,8 +87,10 @@ def read_checked(path: Path, max_bytes: int | None = None) -> bytes:
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise IngestError(
-            path, f"bestand is {size / 1048576:.1f} MB; de grens is {max_bytes / 1048576:g} MB "
-                  "(instelling INCLUSIE_MAX_FILE_MB)")
+            path,
+            f"bestand is {size / 1048576:.1f} MB; de grens is {max_bytes / 1048576:g} MB "
+            "(instelling INCLUSIE_MAX_FILE_MB)",
+        )
     if size == 0:
         raise IngestError(path, "bestand is leeg")
     try:
@@ -103,8 +110,11 @@ def parse_file(path: Path, data: bytes) -> RawDocument:
     else:
         doc = _load_docx(path, data, sha)
     if not any(pg.text.strip() for pg in doc.pages):
-        what = "PDF bevat geen leesbare tekst (gescand document?)" if ext == ".pdf" \
+        what = (
+            "PDF bevat geen leesbare tekst (gescand document?)"
+            if ext == ".pdf"
             else "bestand bevat geen tekst"
+        )
         raise IngestError(path, what)
     return doc
 
@@ -136,7 +146,7 @@ def _load_pdf(path: Path, data: bytes, sha: str) -> RawDocument:
             # Many PDFs are "encrypted" with an empty user password and open fine.
             try:
                 ok = reader.decrypt("")
-            except Exception:  # noqa: BLE001 - pypdf raises several types for unsupported crypto
+            except Exception:
                 ok = 0
             if not ok:
                 raise IngestError(path, "PDF is beveiligd met een wachtwoord")
@@ -144,13 +154,13 @@ def _load_pdf(path: Path, data: bytes, sha: str) -> RawDocument:
         title = ""
         try:
             title = (reader.metadata.title or "") if reader.metadata else ""
-        except Exception:  # noqa: BLE001 - broken info dictionaries are common and harmless
+        except Exception:
             title = ""
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
         raise IngestError(path, f"PDF kan niet worden gelezen (beschadigd?): {_short(e)}") from None
-    except Exception as e:  # noqa: BLE001 - pypdf may raise anything on malformed input
+    except Exception as e:
         raise IngestError(path, f"PDF kan niet worden gelezen: {_short(e)}") from None
     return RawDocument(path, "pdf", pages, sha, title_hint=str(title).strip())
 
@@ -182,8 +192,11 @@ def _page_text(page) -> str:
             if piece.strip() and where[-1] is None and k == 0:
                 where[-1] = (y, size)
     lines = raw.split("\n")
-    drops = [a[0] - b[0] for a, b in zip(where, where[1:])
-             if a and b and a[0] - b[0] > 0.5 * max(a[1], 1.0)]
+    drops = [
+        a[0] - b[0]
+        for a, b in zip(where, where[1:])
+        if a and b and a[0] - b[0] > 0.5 * max(a[1], 1.0)
+    ]
     if not drops:
         return raw
     step = min(drops)
@@ -229,8 +242,10 @@ def _load_docx(path: Path, data: bytes, sha: str) -> RawDocument:
                     if cells:
                         lines.append(" | ".join(cells))
         title = (d.core_properties.title or "").strip()
-    except Exception as e:  # noqa: BLE001 - zip/xml errors of every kind mean: not a valid docx
-        raise IngestError(path, f"DOCX kan niet worden gelezen (beschadigd?): {_short(e)}") from None
+    except Exception as e:
+        raise IngestError(
+            path, f"DOCX kan niet worden gelezen (beschadigd?): {_short(e)}"
+        ) from None
     return RawDocument(path, "docx", [Page(None, "\n\n".join(lines))], sha, title_hint=title)
 
 

@@ -30,7 +30,8 @@ class Passage(BaseModel):
     page_end: int | None = Field(None, description="PDF page where the passage ends.")
     page_marks: list[tuple[int, int]] = Field(
         default_factory=list,
-        description="(offset in the passage text, page) where a new PDF page begins inside it.")
+        description="(offset in the passage text, page) where a new PDF page begins inside it.",
+    )
     start: int = Field(description="Character offset into the document's cleaned text.")
     end: int
     kind: Kind = "tekst"
@@ -46,7 +47,7 @@ class Passage(BaseModel):
         return f"{doc_id[:40]}-{h[:16]}"
 
     @classmethod
-    def create(cls, **fields) -> "Passage":
+    def create(cls, **fields) -> Passage:
         fields["id"] = cls.make_id(fields["doc_id"], fields["start"], fields["end"], fields["text"])
         return cls(**fields)
 
@@ -63,8 +64,11 @@ class Passage(BaseModel):
         """Human-readable place in the document: page and/or section."""
         parts = []
         if self.page is not None:
-            parts.append(f"p. {self.page}" if self.page_end in (None, self.page)
-                         else f"p. {self.page}-{self.page_end}")
+            parts.append(
+                f"p. {self.page}"
+                if self.page_end in (None, self.page)
+                else f"p. {self.page}-{self.page_end}"
+            )
         if self.section:
             parts.append(self.section)
         return ", ".join(parts)
@@ -98,7 +102,7 @@ class Passage(BaseModel):
         return meta
 
     @classmethod
-    def from_record(cls, id: str, text: str, meta: dict, score: float | None = None) -> "Passage":
+    def from_record(cls, id: str, text: str, meta: dict, score: float | None = None) -> Passage:
         return cls(
             id=id,
             doc_id=meta["doc_id"],
@@ -119,7 +123,8 @@ class Passage(BaseModel):
         )
 
     def public_dict(self) -> dict:
-        """The JSON shape of a passage in `search --json` / `ask --json` (a contract: extend only)."""
+        """The JSON shape of a passage in `search --json` / `ask --json` (a contract: extend
+        only)."""
         return {
             "id": self.id,
             "doc_id": self.doc_id,

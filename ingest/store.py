@@ -22,8 +22,9 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlparse
 
 from .chunk import CHUNKER_VERSION
@@ -62,13 +63,18 @@ class SentenceRecord:
 
     @property
     def text(self) -> str:
-        return self.passage.text[self.start:self.end]
+        return self.passage.text[self.start : self.end]
 
     def metadata(self) -> dict:
         """Sentence metadata carries the passage's filter fields, so filters apply to it too."""
         p = self.passage
-        meta = {"passage_id": p.id, "doc_id": p.doc_id, "kind": p.kind, "start": self.start,
-                "end": self.end}
+        meta = {
+            "passage_id": p.id,
+            "doc_id": p.doc_id,
+            "kind": p.kind,
+            "start": self.start,
+            "end": self.end,
+        }
         if p.themes:
             meta["themes"] = list(p.themes)
         if p.regions:
@@ -120,16 +126,21 @@ class Store:
             # chromadb's HttpClient constructor already talks to the server with no timeout, so a
             # hung server (accepts, never answers) blocked every caller forever. A bounded
             # heartbeat first turns that into IndexUnavailable after chroma_timeout seconds.
-            httpx.get(f"{'https' if u.scheme == 'https' else 'http'}://{host}:{port}/api/v2/heartbeat",
-                      timeout=self.settings.chroma_timeout).raise_for_status()
+            httpx.get(
+                f"{'https' if u.scheme == 'https' else 'http'}://{host}:{port}/api/v2/heartbeat",
+                timeout=self.settings.chroma_timeout,
+            ).raise_for_status()
             client = chromadb.HttpClient(
-                host=host, port=port, ssl=u.scheme == "https", settings=chroma_settings)
+                host=host, port=port, ssl=u.scheme == "https", settings=chroma_settings
+            )
             session = getattr(getattr(client, "_server", None), "_session", None)
             if session is not None:  # chromadb's HTTP client waits forever by default
                 session.timeout = httpx.Timeout(self.settings.chroma_timeout)
             return client
         self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)
+        return chromadb.PersistentClient(
+            path=str(self.settings.chroma_path), settings=chroma_settings
+        )
 
     def _collections(self):
         with self._lock:
@@ -145,14 +156,17 @@ class Store:
                     }
                     cfg = {"hnsw": {"space": "cosine"}}
                     self._passages = self._client.get_or_create_collection(
-                        self.name, embedding_function=None, metadata=meta, configuration=cfg)
+                        self.name, embedding_function=None, metadata=meta, configuration=cfg
+                    )
                     self._sentences = self._client.get_or_create_collection(
-                        self.name + "-zinnen", embedding_function=None,
+                        self.name + "-zinnen",
+                        embedding_function=None,
                         metadata={k: v for k, v in meta.items() if k != "revision"},
-                        configuration=cfg)
+                        configuration=cfg,
+                    )
                 except IndexUnavailable:
                     raise
-                except Exception as e:  # noqa: BLE001 - connection errors come in many types
+                except Exception as e:
                     self._client = None
                     raise _unavailable(self.settings, e) from e
             return self._passages, self._sentences
@@ -163,7 +177,7 @@ class Store:
             return fn(*args, **kwargs)
         except (ValueError, TypeError, KeyError):
             raise
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             if self.settings.chroma_url:
                 with self._lock:  # reconnect on the next call: the server may be back
                     self._client = self._passages = self._sentences = None
@@ -187,8 +201,11 @@ class Store:
         # (data calls go by collection id), so a revision check never swaps them mid-ingest.
         fresh = self._call(client.get_collection, self.name, embedding_function=None)
         rev = str((fresh.metadata or {}).get("revision", ""))
-        if (not self.settings.chroma_url and self._seen_revision is not None
-                and rev not in (self._seen_revision, self._own_revision)):
+        if (
+            not self.settings.chroma_url
+            and self._seen_revision is not None
+            and rev not in (self._seen_revision, self._own_revision)
+        ):
             self._reload_local()
             p, _ = self._collections()
             rev = str((p.metadata or {}).get("revision", ""))
@@ -261,8 +278,10 @@ class Store:
     def all_passages(self) -> list[Passage]:
         p, _ = self._collections()
         res = self._get_all(p, ["documents", "metadatas"])
-        out = [Passage.from_record(i, d, m) for i, d, m in
-               zip(res["ids"], res["documents"], res["metadatas"])]
+        out = [
+            Passage.from_record(i, d, m)
+            for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])
+        ]
         out.sort(key=lambda x: (x.doc_id, x.start))
         return out
 
@@ -271,8 +290,10 @@ class Store:
             return []
         p, _ = self._collections()
         res = self._call(p.get, ids=list(ids), include=["documents", "metadatas"])
-        by_id = {i: Passage.from_record(i, d, m)
-                 for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])}
+        by_id = {
+            i: Passage.from_record(i, d, m)
+            for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])
+        }
         return [by_id[i] for i in ids if i in by_id]
 
     def passage_vectors(self, ids: list[str]) -> dict[str, list[float]]:
@@ -288,35 +309,52 @@ class Store:
         n = self._call(p.count)
         if n == 0:
             return []
-        res = self._call(p.query, query_embeddings=[vector], n_results=min(k, n), where=where,
-                         include=["documents", "metadatas", "distances"])
-        return [Passage.from_record(i, d, m, score=1.0 - float(dist))
-                for i, d, m, dist in zip(res["ids"][0], res["documents"][0],
-                                         res["metadatas"][0], res["distances"][0])]
+        res = self._call(
+            p.query,
+            query_embeddings=[vector],
+            n_results=min(k, n),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            Passage.from_record(i, d, m, score=1.0 - float(dist))
+            for i, d, m, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]
+            )
+        ]
 
-    def query_sentences(self, vector: list[float], k: int,
-                        where: dict | None = None) -> dict[str, float]:
+    def query_sentences(
+        self, vector: list[float], k: int, where: dict | None = None
+    ) -> dict[str, float]:
         """Best sentence similarity per passage among the k nearest sentences."""
         _, s = self._collections()
         n = self._call(s.count)
         if n == 0:
             return {}
-        res = self._call(s.query, query_embeddings=[vector], n_results=min(k, n), where=where,
-                         include=["metadatas", "distances"])
+        res = self._call(
+            s.query,
+            query_embeddings=[vector],
+            n_results=min(k, n),
+            where=where,
+            include=["metadatas", "distances"],
+        )
         best: dict[str, float] = {}
         for meta, dist in zip(res["metadatas"][0], res["distances"][0]):
             pid = meta["passage_id"]
             best[pid] = max(best.get(pid, -1.0), 1.0 - float(dist))
         return best
 
-    def sentence_vectors(self, passage_ids: Iterable[str]) -> dict[str, list[tuple[int, int, list[float]]]]:
+    def sentence_vectors(
+        self, passage_ids: Iterable[str]
+    ) -> dict[str, list[tuple[int, int, list[float]]]]:
         """Per passage: (start, end, embedding) of each sentence, in text order."""
         ids = list(dict.fromkeys(passage_ids))
         if not ids:
             return {}
         _, s = self._collections()
-        res = self._call(s.get, where={"passage_id": {"$in": ids}},
-                         include=["metadatas", "embeddings"])
+        res = self._call(
+            s.get, where={"passage_id": {"$in": ids}}, include=["metadatas", "embeddings"]
+        )
         out: dict[str, list[tuple[int, int, list[float]]]] = defaultdict(list)
         for meta, emb in zip(res["metadatas"], res["embeddings"]):
             out[meta["passage_id"]].append((int(meta["start"]), int(meta["end"]), list(emb)))
@@ -343,20 +381,20 @@ class Store:
         self._call(p.delete, where={"doc_id": doc_id})
         self._call(s.delete, where={"doc_id": doc_id})
         for i in range(0, len(sentences), BATCH):
-            batch = sentences[i:i + BATCH]
+            batch = sentences[i : i + BATCH]
             self._call(
                 s.upsert,
                 ids=[r.id for r in batch],
-                embeddings=sentence_vectors[i:i + BATCH],
+                embeddings=sentence_vectors[i : i + BATCH],
                 metadatas=[r.metadata() for r in batch],
             )
         extra = {"doc_sha": doc_sha, "doc_chunks": len(passages)}
         for i in range(0, len(passages), BATCH):
-            batch = passages[i:i + BATCH]
+            batch = passages[i : i + BATCH]
             self._call(
                 p.upsert,
                 ids=[x.id for x in batch],
-                embeddings=vectors[i:i + BATCH],
+                embeddings=vectors[i : i + BATCH],
                 documents=[x.text for x in batch],
                 metadatas=[x.to_metadata(extra) for x in batch],
             )
@@ -380,7 +418,9 @@ class Store:
     def stale_collections(self) -> list[str]:
         """Collections of earlier index builds (other embedder, chunker or tags)."""
         self._collections()
-        names = [c if isinstance(c, str) else c.name for c in self._call(self._client.list_collections)]
+        names = [
+            c if isinstance(c, str) else c.name for c in self._call(self._client.list_collections)
+        ]
         prefix = self.settings.collection_prefix + "-"
         mine = {self.name, self.name + "-zinnen"}
         return sorted(n for n in names if n.startswith(prefix) and n not in mine)
@@ -388,4 +428,3 @@ class Store:
     def drop_collections(self, names: list[str]) -> None:
         for n in names:
             self._call(self._client.delete_collection, n)
-

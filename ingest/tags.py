@@ -34,7 +34,7 @@ class Taxonomy:
     fingerprint: str  # hash of the file: part of the index fingerprint
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "Taxonomy":
+    def load(cls, path: Path | None = None) -> Taxonomy:
         # Keyed on the content, not the path: an edited file must change the fingerprint (and so
         # rebuild the index) in a long-running process too, e.g. the app between two uploads.
         raw = Path(path or BUNDLED_CORPUS / "taxonomy.yaml").read_bytes()
@@ -49,8 +49,11 @@ class Taxonomy:
 
     def themes_for(self, text: str, section: str = "") -> list[str]:
         """Themes whose patterns occur in the text or in the section heading above it."""
-        return [t.key for t in self.themes if t.pattern.search(text) or
-                (section and t.pattern.search(section))]
+        return [
+            t.key
+            for t in self.themes
+            if t.pattern.search(text) or (section and t.pattern.search(section))
+        ]
 
     def regions_for(self, text: str) -> list[str]:
         return [name for name, pat in self.regions if pat.search(text)]
@@ -77,7 +80,7 @@ def _load(raw: bytes) -> Taxonomy:
     data = yaml.safe_load(raw) or {}
     themes = []
     for key, spec in (data.get("themes") or {}).items():
-        pats = [p for p in spec.get("patterns", [])]
+        pats = list(spec.get("patterns", []))
         # Acronyms (all caps in the file) match case-sensitively as whole words, so "OZA" does
         # not fire inside other words; other patterns match case-insensitively at a word start
         # ("huisvesting" finds "huisvestingsplan" but not "onderwijshuisvesting").

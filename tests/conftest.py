@@ -60,8 +60,15 @@ def llm_assistant(indexed_settings, fake):
     from assistant.answer import Assistant
     from ingest.settings import Settings
 
-    return Assistant(Settings(data_dir=indexed_settings.data_dir, llm_base_url=fake.url,
-                              llm_model="proefmodel", llm_timeout=3.0, llm_api_key="sk-test-123"))
+    return Assistant(
+        Settings(
+            data_dir=indexed_settings.data_dir,
+            llm_base_url=fake.url,
+            llm_model="proefmodel",
+            llm_timeout=3.0,
+            llm_api_key="sk-test-123",
+        )
+    )
 
 
 @pytest.fixture
@@ -92,8 +99,9 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300, cwd: Path
     """Run the `inclusie` command in a subprocess (the way a user does)."""
     full_env = {**os.environ, **(env or {})}
     exe = shutil.which("inclusie", path=str(Path(sys.executable).parent)) or "inclusie"
-    return subprocess.run([exe, *args], capture_output=True, text=True, env=full_env,
-                          timeout=timeout, cwd=cwd or REPO)
+    return subprocess.run(
+        [exe, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd or REPO
+    )
 
 
 def copy_corpus(dest: Path) -> Path:

@@ -5,17 +5,51 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-_SUBJECTS = ["De gemeente", "Het samenwerkingsverband", "De school", "Het schoolbestuur",
-             "De intern begeleider", "Het wijkteam", "De leerkracht", "De jeugdarts",
-             "De ouderraad", "De wethouder"]
-_VERBS = ["bespreekt", "organiseert", "onderzoekt", "verbetert", "plant", "evalueert",
-          "ondersteunt", "beschrijft", "regelt", "verkent"]
-_OBJECTS = ["de overstap naar het voortgezet onderwijs", "een passende plek voor elke leerling",
-            "de samenwerking met de kinderopvang", "het aanbod van de bibliotheek",
-            "de begeleiding in de klas", "de afspraken in het OOGO", "de inzet van onderwijsassistenten",
-            "het gesprek met ouders", "de doorgaande lijn in de wijk", "de ontwikkelagenda"]
-_TAILS = ["in de komende jaren", "samen met de partners", "voor alle kinderen",
-          "op basis van ervaringen", "in elke kern", "binnen het budget", "met oog voor de buurt"]
+_SUBJECTS = [
+    "De gemeente",
+    "Het samenwerkingsverband",
+    "De school",
+    "Het schoolbestuur",
+    "De intern begeleider",
+    "Het wijkteam",
+    "De leerkracht",
+    "De jeugdarts",
+    "De ouderraad",
+    "De wethouder",
+]
+_VERBS = [
+    "bespreekt",
+    "organiseert",
+    "onderzoekt",
+    "verbetert",
+    "plant",
+    "evalueert",
+    "ondersteunt",
+    "beschrijft",
+    "regelt",
+    "verkent",
+]
+_OBJECTS = [
+    "de overstap naar het voortgezet onderwijs",
+    "een passende plek voor elke leerling",
+    "de samenwerking met de kinderopvang",
+    "het aanbod van de bibliotheek",
+    "de begeleiding in de klas",
+    "de afspraken in het OOGO",
+    "de inzet van onderwijsassistenten",
+    "het gesprek met ouders",
+    "de doorgaande lijn in de wijk",
+    "de ontwikkelagenda",
+]
+_TAILS = [
+    "in de komende jaren",
+    "samen met de partners",
+    "voor alle kinderen",
+    "op basis van ervaringen",
+    "in elke kern",
+    "binnen het budget",
+    "met oog voor de buurt",
+]
 
 
 def filler(words: int, seed: int) -> str:
@@ -24,14 +58,18 @@ def filler(words: int, seed: int) -> str:
     out: list[str] = []
     n = 0
     while n < words:
-        s = f"{rnd.choice(_SUBJECTS)} {rnd.choice(_VERBS)} {rnd.choice(_OBJECTS)} {rnd.choice(_TAILS)} " \
-            f"(afspraak {seed}-{len(out) + 1})."
+        s = (
+            f"{rnd.choice(_SUBJECTS)} {rnd.choice(_VERBS)} {rnd.choice(_OBJECTS)} "
+            f"{rnd.choice(_TAILS)} (afspraak {seed}-{len(out) + 1})."
+        )
         out.append(s)
         n += len(s.split())
     return " ".join(out)
 
 
-def write_pdf(path: Path, pages: list[list[tuple[str, str]]], *, password: str | None = None) -> Path:
+def write_pdf(
+    path: Path, pages: list[list[tuple[str, str]]], *, password: str | None = None
+) -> Path:
     """A PDF with one list of (style, text) blocks per page; style is 'h' (heading) or 'p'."""
     from fpdf import FPDF
 
@@ -74,8 +112,9 @@ def write_docx(path: Path, blocks: list[tuple[str, object]]) -> Path:
     return path
 
 
-def write_notes(folder: Path, n: int, *, tips: int = 3, words: int = 40, seed: int = 0,
-                prefix: str = "notitie") -> list[Path]:
+def write_notes(
+    folder: Path, n: int, *, tips: int = 3, words: int = 40, seed: int = 0, prefix: str = "notitie"
+) -> list[Path]:
     """``n`` text documents, each an intro plus ``tips`` TIP paragraphs (one passage per TIP)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -83,6 +122,8 @@ def write_notes(folder: Path, n: int, *, tips: int = 3, words: int = 40, seed: i
         s = seed + 1000 * i
         tip_text = "\n\n".join(f"TIP: {filler(25, s + j)}" for j in range(1, tips + 1))
         path = folder / f"{prefix}-{i}.txt"
-        path.write_text(f"Notitie {seed}-{i}\n\n{filler(words, s)}\n\n{tip_text}\n", encoding="utf-8")
+        path.write_text(
+            f"Notitie {seed}-{i}\n\n{filler(words, s)}\n\n{tip_text}\n", encoding="utf-8"
+        )
         paths.append(path)
     return paths

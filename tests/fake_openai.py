@@ -38,16 +38,21 @@ class FakeOpenAI:
                     body = json.loads(raw or b"{}")
                 except json.JSONDecodeError:
                     body = {}
-                req = {"path": self.path, "json": body,
-                       "headers": {k.lower(): v for k, v in self.headers.items()}}
+                req = {
+                    "path": self.path,
+                    "json": body,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                }
                 with outer._lock:
                     outer.requests.append(req)
                     step = outer.script.pop(0) if len(outer.script) > 1 else outer.script[0]
                 if step.get("delay"):
                     time.sleep(step["delay"])
                 if step.get("status"):
-                    self._json(step["status"], {"error": {"message": "scripted failure",
-                                                          "type": "server_error"}})
+                    self._json(
+                        step["status"],
+                        {"error": {"message": "scripted failure", "type": "server_error"}},
+                    )
                     return
                 if step.get("malformed"):
                     data = b'{"id": "x", "choices": [ this is not json'
@@ -63,12 +68,27 @@ class FakeOpenAI:
                 if body.get("stream"):
                     self._stream(content, body.get("model", "fake"))
                 else:
-                    self._json(200, {
-                        "id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
-                        "model": body.get("model", "fake"),
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": content}}],
-                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+                    self._json(
+                        200,
+                        {
+                            "id": "chatcmpl-fake",
+                            "object": "chat.completion",
+                            "created": 0,
+                            "model": body.get("model", "fake"),
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": content},
+                                }
+                            ],
+                            "usage": {
+                                "prompt_tokens": 1,
+                                "completion_tokens": 1,
+                                "total_tokens": 2,
+                            },
+                        },
+                    )
 
             def _json(self, status, obj):
                 data = json.dumps(obj).encode()
@@ -83,19 +103,27 @@ class FakeOpenAI:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Cache-Control", "no-cache")
                 self.end_headers()
-                pieces = [content[i:i + 12] for i in range(0, len(content), 12)] or [""]
+                pieces = [content[i : i + 12] for i in range(0, len(content), 12)] or [""]
                 for i, piece in enumerate(pieces):
                     delta = {"content": piece}
                     if i == 0:
                         delta["role"] = "assistant"
-                    chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk",
-                             "created": 0, "model": model,
-                             "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                    chunk = {
+                        "id": "chatcmpl-fake",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": model,
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                    }
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
-                end = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-                       "model": model, "choices": [{"index": 0, "delta": {},
-                                                    "finish_reason": "stop"}]}
+                end = {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": model,
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                }
                 self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
                 self.wfile.flush()
 
@@ -104,7 +132,7 @@ class FakeOpenAI:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         self._thread.start()
         return self
 
@@ -123,8 +151,9 @@ def passages_in(request: dict) -> list[str]:
     import re
 
     user = next(m["content"] for m in request["json"]["messages"] if m["role"] == "user")
-    return [m.group(1).strip() for m in
-            re.finditer(r"<passage [^>]*>\n(.*?)\n</passage>", user, re.S)]
+    return [
+        m.group(1).strip() for m in re.finditer(r"<passage [^>]*>\n(.*?)\n</passage>", user, re.S)
+    ]
 
 
 def cite(request: dict, needle: str) -> int:

@@ -16,10 +16,13 @@ def _quote_lines(ans: Answer) -> list[str]:
     return [ln for ln in ans.text.splitlines() if ln.startswith("- ")]
 
 
-@pytest.mark.parametrize("question, lang", [
-    ("Wat kan de gemeente doen aan leerlingenvervoer?", "nl"),
-    ("How do we approach pupil transport?", "en"),
-])
+@pytest.mark.parametrize(
+    "question, lang",
+    [
+        ("Wat kan de gemeente doen aan leerlingenvervoer?", "nl"),
+        ("How do we approach pupil transport?", "en"),
+    ],
+)
 def test_pupil_transport_answer_is_cited_and_verbatim(assistant, question, lang):
     ans = assistant.ask(question)
     assert not ans.refused
@@ -31,7 +34,7 @@ def test_pupil_transport_answer_is_cited_and_verbatim(assistant, question, lang)
         assert re.search(r" \[\d+\]$", line), line
     for s in ans.sentences:  # and is a verbatim slice of the passage it cites
         cited = ans.citations[s.n - 1]
-        assert cited.text[s.start:s.end] == s.text
+        assert cited.text[s.start : s.end] == s.text
     assert verify(ans) == []
 
 
@@ -40,9 +43,12 @@ def test_frame_follows_the_question_language(assistant):
     en = assistant.ask("Which tips does the handbook give about school buildings?")
     frames_nl = [ln for ln in nl.text.splitlines() if ln and not ln.startswith("- ")]
     frames_en = [ln for ln in en.text.splitlines() if ln and not ln.startswith("- ")]
-    assert frames_nl and all(re.match(r"^(Volgens|Tip uit|Praktijkvoorbeeld uit)", f) for f in frames_nl)
-    assert frames_en and all(re.match(r"^(According to|A tip from|A practice example from)", f)
-                             for f in frames_en)
+    assert frames_nl and all(
+        re.match(r"^(Volgens|Tip uit|Praktijkvoorbeeld uit)", f) for f in frames_nl
+    )
+    assert frames_en and all(
+        re.match(r"^(According to|A tip from|A practice example from)", f) for f in frames_en
+    )
     assert all("quoted in Dutch" in f for f in frames_en)
     assert "Samen werken aan inclusiever onderwijs" in nl.text
 
@@ -55,20 +61,24 @@ def test_practice_example_question_cites_the_region(assistant):
     assert "Porteum" in ans.text
 
 
-@pytest.mark.parametrize("question", [
-    "Wat is het recept voor appeltaart?",
-    "Who won the football world cup in 2022?",
-    "Hoe reset ik mijn wachtwoord van Outlook?",
-    "Wat is het telefoonnummer van samenwerkingsverband Driegang?",
-    "Hoeveel geld geeft de gemeente Roosendaal uit aan leerlingenvervoer?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wat is het recept voor appeltaart?",
+        "Who won the football world cup in 2022?",
+        "Hoe reset ik mijn wachtwoord van Outlook?",
+        "Wat is het telefoonnummer van samenwerkingsverband Driegang?",
+        "Hoeveel geld geeft de gemeente Roosendaal uit aan leerlingenvervoer?",
+    ],
+)
 def test_questions_the_documents_do_not_answer_are_refused(assistant, question):
     ans = assistant.ask(question)
     assert ans.refused, ans.text
     assert not ans.citations and not ans.sentences
     lang = detect_language(question)
-    expected = ("De documenten geven geen antwoord" if lang == "nl"
-                else "The documents do not answer")
+    expected = (
+        "De documenten geven geen antwoord" if lang == "nl" else "The documents do not answer"
+    )
     assert ans.text.startswith(expected)
     assert ans.related, "the nearest passages are offered as 'misschien relevant'"
     hint = "Misschien relevant" if lang == "nl" else "Possibly relevant"
@@ -81,25 +91,46 @@ def test_json_contract(assistant):
     assert data["refused"] is False
     for n, c in enumerate(data["citations"], 1):
         assert c["n"] == n
-        assert {"n", "doc_id", "title", "page", "section", "kind", "themes", "text",
-                "score"} <= set(c)
+        assert {
+            "n",
+            "doc_id",
+            "title",
+            "page",
+            "section",
+            "kind",
+            "themes",
+            "text",
+            "score",
+        } <= set(c)
 
 
 def test_filters_apply_to_answers(assistant):
-    ans = assistant.ask("Wat kan de gemeente doen aan jeugdhulp op school?",
-                         filters=Filters(kinds=["tip"]))
+    ans = assistant.ask(
+        "Wat kan de gemeente doen aan jeugdhulp op school?", filters=Filters(kinds=["tip"])
+    )
     assert ans.citations and all(p.kind == "tip" for p in ans.citations)
 
 
 def test_verify_catches_broken_citations(assistant):
     ans = assistant.ask("Wat kan de gemeente doen aan leerlingenvervoer?")
-    broken = Answer(ans.question, ans.lang, False, ans.text + " Verzonnen zin. [9]",
-                    sentences=ans.sentences, citations=ans.citations)
+    broken = Answer(
+        ans.question,
+        ans.lang,
+        False,
+        ans.text + " Verzonnen zin. [9]",
+        sentences=ans.sentences,
+        citations=ans.citations,
+    )
     assert any("[9]" in p for p in verify(broken))
     s = ans.sentences[0]
-    tampered = Answer(ans.question, ans.lang, False, ans.text,
-                      sentences=[type(s)(s.text + " extra", s.n, s.passage_id, s.start, s.end,
-                                         s.score)], citations=ans.citations)
+    tampered = Answer(
+        ans.question,
+        ans.lang,
+        False,
+        ans.text,
+        sentences=[type(s)(s.text + " extra", s.n, s.passage_id, s.start, s.end, s.score)],
+        citations=ans.citations,
+    )
     assert any("letterlijk" in p for p in verify(tampered))
 
 

@@ -59,15 +59,20 @@ def run(tmp_path_factory):
     folder.mkdir()
     (folder / "goed.txt").write_text(
         f"Goed document\n\nDe gemeente regelt het leerlingenvervoer. {filler(60, 8)}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (folder / "leeg.txt").write_bytes(b"")
     (folder / "kapot.pdf").write_bytes(bytes(range(256)) * 20)
     good_pdf = write_pdf(root / "heel.pdf", [[("p", filler(200, 9))], [("p", filler(200, 10))]])
     (folder / "verslag.pdf").write_bytes(good_pdf.read_bytes()[: good_pdf.stat().st_size // 2])
-    write_pdf(folder / "beveiligd.pdf", [[("p", "Vertrouwelijke notitie over de zorgplicht.")]],
-              password="geheim")
+    write_pdf(
+        folder / "beveiligd.pdf",
+        [[("p", "Vertrouwelijke notitie over de zorgplicht.")]],
+        password="geheim",
+    )
     (folder / "latin1.txt").write_bytes(
-        "Café-overleg over coördinatie: leerlingen krijgen één aanspreekpunt.\n".encode("cp1252"))
+        "Café-overleg over coördinatie: leerlingen krijgen één aanspreekpunt.\n".encode("cp1252")
+    )
     with open(folder / "groot.txt", "wb") as fh:
         fh.truncate(50 * 1024 * 1024)  # sparse: the size check comes before any reading
     xlsx = root / "tabel.xlsx"
@@ -77,8 +82,14 @@ def run(tmp_path_factory):
     r = run_cli("ingest", str(folder), str(xlsx), str(missing), env=env)
     status_after = json.loads(run_cli("status", "--json", env=env).stdout)
     a_after = [p.id for p in open_store(settings).all_passages() if p.doc_id == "verslag"]
-    return {"result": r, "folder": folder, "status_before": status_before,
-            "status_after": status_after, "a_before": a_before, "a_after": a_after}
+    return {
+        "result": r,
+        "folder": folder,
+        "status_before": status_before,
+        "status_after": status_after,
+        "a_before": a_before,
+        "a_after": a_after,
+    }
 
 
 def test_encrypted_pdf_really_needs_the_password(run):
@@ -124,7 +135,9 @@ def test_document_stored_earlier_is_untouched(run):
     after = {d["doc_id"]: d for d in run["status_after"]["docs"]}["verslag"]
     assert before["passages"] >= 2
     assert after["passages"] == before["passages"] and after["complete"]
-    assert after["source"].endswith("eerder/verslag.txt")  # not taken over by the broken verslag.pdf
+    assert after["source"].endswith(
+        "eerder/verslag.txt"
+    )  # not taken over by the broken verslag.pdf
     assert run["a_after"] == run["a_before"]
 
 
@@ -132,7 +145,9 @@ def test_unsupported_file_inside_a_folder_is_skipped_not_failed(tmp_path):
     folder = tmp_path / "map"
     folder.mkdir()
     (folder / "notitie.txt").write_text(
-        f"Notitie\n\nHet samenwerkingsverband plant een studiedag. {filler(40, 5)}\n", encoding="utf-8")
+        f"Notitie\n\nHet samenwerkingsverband plant een studiedag. {filler(40, 5)}\n",
+        encoding="utf-8",
+    )
     (folder / "plaatje.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     r = run_cli("ingest", str(folder), env={"INCLUSIE_DATA_DIR": str(tmp_path / "data")})
     assert r.returncode == 0, r.stderr

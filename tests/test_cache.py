@@ -23,13 +23,20 @@ from ingest.settings import Settings
 
 from .conftest import CORPUS, run_cli
 
-DOCS = ["stappenplan-inclusief-onderwijs-2025-2027.txt", "nieuws-week-van-inclusief-onderwijs-2023.txt"]
-QUESTIONS = ["Wanneer moeten alle scholen voldoen aan de norm voor basisondersteuning?",
-             "Wat gebeurde er in de Week van Inclusief Onderwijs?",
-             "How do schools and municipalities work together?"]
-NEW_DOC = ("Het Zwaluwnestproject\n\nHet Zwaluwnestproject in Kraaiendorp brengt kinderen uit het "
-           "speciaal onderwijs terug naar de reguliere basisschool in hun eigen wijk. De gemeente "
-           "Kraaiendorp betaalt het vervoer en elke school krijgt een extra onderwijsassistent.\n")
+DOCS = [
+    "stappenplan-inclusief-onderwijs-2025-2027.txt",
+    "nieuws-week-van-inclusief-onderwijs-2023.txt",
+]
+QUESTIONS = [
+    "Wanneer moeten alle scholen voldoen aan de norm voor basisondersteuning?",
+    "Wat gebeurde er in de Week van Inclusief Onderwijs?",
+    "How do schools and municipalities work together?",
+]
+NEW_DOC = (
+    "Het Zwaluwnestproject\n\nHet Zwaluwnestproject in Kraaiendorp brengt kinderen uit het "
+    "speciaal onderwijs terug naar de reguliere basisschool in hun eigen wijk. De gemeente "
+    "Kraaiendorp betaalt het vervoer en elke school krijgt een extra onderwijsassistent.\n"
+)
 NEW_QUESTION = "Wat doet het Zwaluwnestproject in Kraaiendorp?"
 SEE_DEADLINE = 30.0  # seconds for a long-lived retriever to see another process's write
 
@@ -49,8 +56,9 @@ def counting_retriever(settings: Settings, store=None) -> tuple[HybridRetriever,
 
 
 def ranking(r: HybridRetriever) -> list[list[tuple[str, float]]]:
-    return [[(p.id, round(float(p.score), 9)) for p in r.search(q, k=5).passages]
-            for q in QUESTIONS]
+    return [
+        [(p.id, round(float(p.score), 9)) for p in r.search(q, k=5).passages] for q in QUESTIONS
+    ]
 
 
 def cache_folder(r: HybridRetriever) -> Path:
@@ -149,8 +157,9 @@ DAMAGE = {
     "terms.json missing": lambda f: (f / "terms.json").unlink(),
     "manifest missing (half-written)": lambda f: (f / "manifest.json").unlink(),
     "manifest cut in half": lambda f: _truncate(f / "manifest.json"),
-    "manifest lists no files": lambda f: (f / "manifest.json").write_text(json.dumps(
-        {**json.loads((f / "manifest.json").read_text()), "files": {}})),
+    "manifest lists no files": lambda f: (f / "manifest.json").write_text(
+        json.dumps({**json.loads((f / "manifest.json").read_text()), "files": {}})
+    ),
     "only a .tmp folder of a dead save": _crashed_save,
 }
 
@@ -197,8 +206,9 @@ def _wait_until_found(r: HybridRetriever, doc_id: str) -> float:
     """
     t0 = time.monotonic()
     while time.monotonic() - t0 < SEE_DEADLINE:
-        if (r.search(NEW_QUESTION, k=3).passages[0].doc_id == doc_id
-                and doc_id in {p.doc_id for p in r.lexical().passages}):
+        if r.search(NEW_QUESTION, k=3).passages[0].doc_id == doc_id and doc_id in {
+            p.doc_id for p in r.lexical().passages
+        }:
             return time.monotonic() - t0
         time.sleep(0.25)
     pytest.fail(f"{doc_id} not found within {SEE_DEADLINE}s")
@@ -272,15 +282,17 @@ def test_questions_go_on_while_bm25_is_rebuilt_after_another_process_wrote(tmp_p
     time.sleep(r.REVISION_TTL + 0.5)
 
     answered: list = []
-    asker = threading.Thread(target=lambda: answered.extend(
-        [r.search(question, k=5), r.search(NEW_QUESTION, k=3)]))
+    asker = threading.Thread(
+        target=lambda: answered.extend([r.search(question, k=5), r.search(NEW_QUESTION, k=3)])
+    )
     asker.start()
     asker.join(30)
     try:
         assert not asker.is_alive(), "questions waited for the BM25 rebuild"
         assert not gate.is_set() and len(calls) == 1  # the rebuild was still being held
-        assert all(p.doc_id != gone_doc for res in answered for p in res.passages), \
+        assert all(p.doc_id != gone_doc for res in answered for p in res.passages), (
             "a passage of the removed document was returned from the old BM25 index"
+        )
         assert answered[1].passages[0].doc_id == "zwaluwnest"  # the dense side is already current
     finally:
         gate.set()

@@ -15,11 +15,18 @@ from evals.support_calibration import fit_support, load_pairs
 
 def test_refusal_calibration_matches_a_fresh_fit_on_the_dev_set(indexed_settings, assistant):
     shipped = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
-    cal, figures = fit_calibration(indexed_settings, load_questions(DEV_QUESTIONS),
-                                   assistant=assistant)
+    cal, figures = fit_calibration(
+        indexed_settings, load_questions(DEV_QUESTIONS), assistant=assistant
+    )
     assert (cal.threshold_nl, cal.threshold_en, cal.w_passage, cal.w_coverage) == pytest.approx(
-        (shipped["threshold_nl"], shipped["threshold_en"], shipped["w_passage"],
-         shipped["w_coverage"]), abs=1e-4), "run `inclusie eval --calibrate` and commit the result"
+        (
+            shipped["threshold_nl"],
+            shipped["threshold_en"],
+            shipped["w_passage"],
+            shipped["w_coverage"],
+        ),
+        abs=1e-4,
+    ), "run `inclusie eval --calibrate` and commit the result"
     assert figures["false_refusal_rate"] <= 0.05
     assert assistant.calibration.threshold_nl == pytest.approx(shipped["threshold_nl"])
 
@@ -32,6 +39,9 @@ def test_support_calibration_matches_a_fresh_fit_on_the_labelled_pairs(assistant
     cal, figures = fit_support(assistant, pairs)
     assert cal.supported == pytest.approx(shipped["supported"], abs=1e-4)
     assert (cal.w_overlap, cal.number_penalty, cal.negation_penalty, cal.absolute_penalty) == (
-        shipped["w_overlap"], shipped["number_penalty"], shipped["negation_penalty"],
-        shipped["absolute_penalty"])
+        shipped["w_overlap"],
+        shipped["number_penalty"],
+        shipped["negation_penalty"],
+        shipped["absolute_penalty"],
+    )
     assert figures["agreement_cv"] == pytest.approx(shipped["fit"]["agreement_cv"], abs=1e-4)

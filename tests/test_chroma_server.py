@@ -28,7 +28,10 @@ STOP_TIMEOUT = 15.0
 CLI_TIMEOUT = 120.0  # generous bound for model load on a busy 2-core machine
 
 # Two small bundled documents: enough for a real answer, quick to embed.
-DOCS = ["stappenplan-inclusief-onderwijs-2025-2027.txt", "nieuws-week-van-inclusief-onderwijs-2023.txt"]
+DOCS = [
+    "stappenplan-inclusief-onderwijs-2025-2027.txt",
+    "nieuws-week-van-inclusief-onderwijs-2023.txt",
+]
 DOC_IDS = {"stappenplan-inclusief-onderwijs-2025-2027", "nieuws-week-van-inclusief-onderwijs-2023"}
 QUESTION = "Wat is het doel van het stappenplan?"
 
@@ -43,12 +46,23 @@ class ChromaServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "ChromaServer":
+    def start(self) -> ChromaServer:
         self._log = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                str(CHROMA),
+                "run",
+                "--path",
+                str(self.path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -58,8 +72,9 @@ class ChromaServer:
                 return self
             time.sleep(0.2)
         self.stop()
-        pytest.fail(f"chroma run did not answer its heartbeat within {START_TIMEOUT}s:\n"
-                    f"{self.log_text()}")
+        pytest.fail(
+            f"chroma run did not answer its heartbeat within {START_TIMEOUT}s:\n{self.log_text()}"
+        )
 
     def heartbeat(self) -> bool:
         try:
@@ -115,8 +130,12 @@ def docs(tmp_path) -> Path:
 
 
 def _env(server_url: str, data_dir: Path, **extra: str) -> dict:
-    env = {"INCLUSIE_CHROMA_URL": server_url, "INCLUSIE_DATA_DIR": str(data_dir),
-           "HF_HUB_OFFLINE": "1", **extra}
+    env = {
+        "INCLUSIE_CHROMA_URL": server_url,
+        "INCLUSIE_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+        **extra,
+    }
     return env
 
 
@@ -126,8 +145,9 @@ def _server_count(url: str, collection: str) -> int:
     from chromadb.config import Settings as ChromaSettings
 
     port = int(url.rsplit(":", 1)[1])
-    client = chromadb.HttpClient(host="127.0.0.1", port=port,
-                                 settings=ChromaSettings(anonymized_telemetry=False))
+    client = chromadb.HttpClient(
+        host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False)
+    )
     return client.get_collection(collection).count()
 
 
@@ -195,7 +215,9 @@ def test_api_ingest_and_ask_through_server(chroma_server, docs, tmp_path):
     assert report.count("added") == 2
 
     a = Assistant(settings)
-    assert a.store.count() == report.total_passages == _server_count(chroma_server.url, a.store.name)
+    assert (
+        a.store.count() == report.total_passages == _server_count(chroma_server.url, a.store.name)
+    )
     ans = a.ask(QUESTION)
     assert not ans.refused, ans.text
     assert {p.doc_id for p in ans.citations} <= DOC_IDS
@@ -212,8 +234,12 @@ def test_cli_fails_cleanly_when_server_is_stopped(chroma_server, docs, tmp_path)
     chroma_server.stop()
     assert not chroma_server.heartbeat()
 
-    for args in (["ask", QUESTION, "--json"], ["search", QUESTION], ["status", "--json"],
-                 ["ingest", str(docs)]):
+    for args in (
+        ["ask", QUESTION, "--json"],
+        ["search", QUESTION],
+        ["status", "--json"],
+        ["ingest", str(docs)],
+    ):
         proc = run_cli(*args, env=env, timeout=CLI_TIMEOUT)
         _assert_clean_failure(proc, chroma_server.url)
         assert proc.stdout.strip() == "", proc.stdout  # no half answer, no partial JSON

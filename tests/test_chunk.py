@@ -24,15 +24,20 @@ def e5():
 @pytest.fixture(scope="module")
 def handbook(e5):
     clean = clean_text(HANDREIKING.read_text(encoding="utf-8"))
-    passages = chunk_document(clean, doc_id="hr", title="Samen werken aan inclusiever onderwijs",
-                              count_tokens=e5.count_tokens, max_tokens=e5.max_tokens)
+    passages = chunk_document(
+        clean,
+        doc_id="hr",
+        title="Samen werken aan inclusiever onderwijs",
+        count_tokens=e5.count_tokens,
+        max_tokens=e5.max_tokens,
+    )
     return clean, passages
 
 
 def test_offsets_point_at_the_passage_text(handbook):
     clean, passages = handbook
     for p in passages:
-        assert clean.text[p.start:p.end] == p.text
+        assert clean.text[p.start : p.end] == p.text
     starts = [p.start for p in passages]
     assert starts == sorted(starts), "passages follow the document order"
 
@@ -53,9 +58,17 @@ def test_practice_examples_are_whole_and_tagged_with_their_region(handbook):
     _, passages = handbook
     examples = [p for p in passages if p.kind == "praktijkvoorbeeld"]
     regions = {r for p in examples for r in p.regions}
-    assert {"Goeree-Overflakkee", "Lelystad", "Roosendaal-Moerdijk", "Utrecht",
-            "'s-Hertogenbosch", "Stromenland", "Driegang", "Koers VO",
-            "Oss-Uden-Meierijstad"} <= regions
+    assert {
+        "Goeree-Overflakkee",
+        "Lelystad",
+        "Roosendaal-Moerdijk",
+        "Utrecht",
+        "'s-Hertogenbosch",
+        "Stromenland",
+        "Driegang",
+        "Koers VO",
+        "Oss-Uden-Meierijstad",
+    } <= regions
     goeree = next(p for p in examples if "Goeree-Overflakkee" in p.regions)
     assert goeree.text.startswith("“In Goeree-Overflakkee werken gemeente en")
     assert goeree.text.endswith("voorop staan.”")
@@ -76,8 +89,11 @@ def test_sizes_and_token_budget(handbook, e5):
 
 def test_sections_follow_headings(handbook):
     _, passages = handbook
-    transport = [p for p in passages if "vervoersstromen" in p.text or
-                 p.text.startswith("Leerlingenvervoer\n")]
+    transport = [
+        p
+        for p in passages
+        if "vervoersstromen" in p.text or p.text.startswith("Leerlingenvervoer\n")
+    ]
     assert transport and all(p.section == "Leerlingenvervoer" for p in transport)
     housing = next(p for p in passages if "Integraal Huisvestingsplan" in p.text)
     assert housing.section == "Inclusieve onderwijshuisvesting"
@@ -86,9 +102,15 @@ def test_sections_follow_headings(handbook):
 def test_themes_are_tagged(handbook):
     _, passages = handbook
     tx = Taxonomy.load()
-    assert set(tx.theme_keys) >= {"leerlingenvervoer", "onderwijshuisvesting", "jeugdhulp en zorg",
-                                  "overgangen", "samenwerking en visie",
-                                  "regulier en speciaal onderwijs", "basisondersteuning"}
+    assert set(tx.theme_keys) >= {
+        "leerlingenvervoer",
+        "onderwijshuisvesting",
+        "jeugdhulp en zorg",
+        "overgangen",
+        "samenwerking en visie",
+        "regulier en speciaal onderwijs",
+        "basisondersteuning",
+    }
     for key in tx.theme_keys:
         assert any(key in p.themes for p in passages), f"no passage tagged {key}"
     lelystad = next(p for p in passages if "Porteum" in p.text)
@@ -99,14 +121,23 @@ def test_themes_are_tagged(handbook):
 
 def test_passage_ids_are_stable_and_unique(handbook, e5):
     clean, passages = handbook
-    again = chunk_document(clean, doc_id="hr", title="Samen werken aan inclusiever onderwijs",
-                           count_tokens=e5.count_tokens, max_tokens=e5.max_tokens)
+    again = chunk_document(
+        clean,
+        doc_id="hr",
+        title="Samen werken aan inclusiever onderwijs",
+        count_tokens=e5.count_tokens,
+        max_tokens=e5.max_tokens,
+    )
     assert [p.id for p in again] == [p.id for p in passages]
     assert len({p.id for p in passages}) == len(passages)
 
 
 def test_sentences_are_quotable_on_their_own():
-    text = "“In Utrecht voelen onderwijs en gemeente zich samen verantwoordelijk. Dit is vastgelegd.”"
+    text = (
+        "“In Utrecht voelen onderwijs en gemeente zich samen verantwoordelijk. Dit is vastgelegd.”"
+    )
     spans = [text[a:b] for a, b in sentence_spans(text)]
-    assert spans == ["In Utrecht voelen onderwijs en gemeente zich samen verantwoordelijk.",
-                     "Dit is vastgelegd."]
+    assert spans == [
+        "In Utrecht voelen onderwijs en gemeente zich samen verantwoordelijk.",
+        "Dit is vastgelegd.",
+    ]

@@ -72,8 +72,10 @@ def test_word_count_changes_only_by_removed_artifacts(raw, cleaned):
 
 def test_every_raw_word_is_still_there(raw, cleaned):
     """Multiset check on letters: nothing but artifacts and join hyphens disappears."""
+
     def letters(t: str) -> str:
         return re.sub(r"[^a-zà-ÿ0-9]", "", t.lower())
+
     removed = "".join(letters(a) for a in cleaned.removed)
     a, b = letters(raw), letters(cleaned.text)
     # the OCR repairs swap 'swyv' -> 'swv' and '|' -> 'l'
@@ -86,26 +88,36 @@ def test_paragraphs_are_reflowed(cleaned):
     assert "\n" not in tip
     assert tip.endswith("ook voor deze leerlingen?")
     # a sentence broken by a blank line in the raw text is one paragraph now
-    assert any(p.startswith("Nederland wil een inclusieve samenleving zijn.") and
-               "samen haar school kunnen gaan." in p for p in paragraphs)
+    assert any(
+        p.startswith("Nederland wil een inclusieve samenleving zijn.")
+        and "samen haar school kunnen gaan." in p
+        for p in paragraphs
+    )
 
 
 def test_hyphenation_rules():
-    c = clean_text("De ondersteunings-\nstructuur, jeugd-\nen buurtvoorzieningen en het VN-\n"
-                   "verdrag.\n")
+    c = clean_text(
+        "De ondersteunings-\nstructuur, jeugd-\nen buurtvoorzieningen en het VN-\nverdrag.\n"
+    )
     assert c.text == "De ondersteuningsstructuur, jeugd- en buurtvoorzieningen en het VN-verdrag."
     assert c.word_joins == 2
 
 
 def test_lists_stay_lists():
-    c = clean_text("Thema's:\n\n• huisvesting\n• vervoer\n\n- Uiterlijk in 2027 klaar.\n- Daarna meer.")
+    c = clean_text(
+        "Thema's:\n\n• huisvesting\n• vervoer\n\n- Uiterlijk in 2027 klaar.\n- Daarna meer."
+    )
     assert "• huisvesting\n• vervoer" in c.text
     assert "- Uiterlijk in 2027 klaar.\n- Daarna meer." in c.text
 
 
 def test_page_marks_follow_the_text():
-    c = clean_pages([(1, "Eerste pagina met een zin die doorloopt op de"),
-                     (2, "volgende pagina.\n\nNieuwe alinea op pagina twee.")])
+    c = clean_pages(
+        [
+            (1, "Eerste pagina met een zin die doorloopt op de"),
+            (2, "volgende pagina.\n\nNieuwe alinea op pagina twee."),
+        ]
+    )
     assert c.text.startswith("Eerste pagina met een zin die doorloopt op de volgende pagina.")
     assert c.page_at(0) == 1
     assert c.page_at(c.text.index("volgende")) == 2

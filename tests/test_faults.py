@@ -34,12 +34,23 @@ START_BOUND = 180.0  # seconds for `inclusie serve` to come up on a busy 2-core 
 class ScriptChroma(ChromaServer):
     """`chroma run` started by scripts/chroma-server.sh --foreground (exec: same pid)."""
 
-    def start(self) -> "ScriptChroma":
+    def start(self) -> ScriptChroma:
         self._log = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            ["bash", str(SCRIPT), "--foreground", "--path", str(self.path), "--port",
-             str(self.port)], env={**os.environ, "CHROMA_BIN": str(CHROMA)},
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                "bash",
+                str(SCRIPT),
+                "--foreground",
+                "--path",
+                str(self.path),
+                "--port",
+                str(self.port),
+            ],
+            env={**os.environ, "CHROMA_BIN": str(CHROMA)},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while not self.heartbeat():
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -61,20 +72,31 @@ class Team:
         self._client = None
 
     def env(self) -> dict:
-        return {**os.environ, "INCLUSIE_CHROMA_URL": self.chroma.url,
-                "INCLUSIE_DATA_DIR": str(self.data), "INCLUSIE_CHROMA_TIMEOUT": "3",
-                "INCLUSIE_MAX_FILE_MB": "0.5", "INCLUSIE_MAX_UPLOAD_FILES": "2",
-                "INCLUSIE_MAX_QUESTION_CHARS": "300", "GRADIO_ANALYTICS_ENABLED": "False",
-                "HF_HUB_OFFLINE": "1"}
+        return {
+            **os.environ,
+            "INCLUSIE_CHROMA_URL": self.chroma.url,
+            "INCLUSIE_DATA_DIR": str(self.data),
+            "INCLUSIE_CHROMA_TIMEOUT": "3",
+            "INCLUSIE_MAX_FILE_MB": "0.5",
+            "INCLUSIE_MAX_UPLOAD_FILES": "2",
+            "INCLUSIE_MAX_QUESTION_CHARS": "300",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "HF_HUB_OFFLINE": "1",
+        }
 
     def start_serve(self) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self._log = open(self.tmp / "serve.log", "ab")
         exe = Path(sys.executable).parent / "inclusie"
-        self.serve = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port",
-                                       str(port)], env=self.env(), cwd=REPO, stdout=self._log,
-                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.serve = subprocess.Popen(
+            [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=self.env(),
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + START_BOUND
         while time.monotonic() < deadline:
             assert self.serve.poll() is None, self.serve_log()
@@ -165,9 +187,11 @@ def test_chat_survives_the_chroma_server_going_away_and_coming_back(team):
 def test_upload_and_question_limits_are_enforced_over_http(team):
     http = httpx.Client(base_url=team.url, timeout=30)
     try:
+
         def upload(*sizes: int) -> httpx.Response:
-            files = [("files", (f"f{i}.txt", b"a" * size, "text/plain"))
-                     for i, size in enumerate(sizes)]
+            files = [
+                ("files", (f"f{i}.txt", b"a" * size, "text/plain")) for i, size in enumerate(sizes)
+            ]
             return http.post("/gradio_api/upload", files=files)
 
         kb = 1024
@@ -190,8 +214,14 @@ def test_chroma_server_script(tmp_path):
     env = {**os.environ, "CHROMA_BIN": str(CHROMA)}
 
     def script(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", str(SCRIPT), *args], env=env, capture_output=True,
-                              text=True, timeout=90, cwd=tmp_path)
+        return subprocess.run(
+            ["bash", str(SCRIPT), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            cwd=tmp_path,
+        )
 
     refused = script("--host", "0.0.0.0", "--path", str(tmp_path / "open"))
     assert refused.returncode == 2 and "--allow-remote" in refused.stderr, refused.stderr

@@ -24,21 +24,51 @@ from ingest.chunk import chunk_document, sentence_spans
 from ingest.clean import CleanText, clean_pages
 from ingest.tags import Taxonomy
 
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
-WORDS = ("de het een en van in op voor met gemeente school leerling leerlingen onderwijs "
-         "samenwerkingsverband ondersteuning ondersteuningsstructuur leerlingenvervoer "
-         "huisvesting jeugdhulp inclusief inclusiever regulier speciaal passend thuisnabij "
-         "basisondersteuning Lelystad Utrecht Roosendaal OOGO SWV VN-verdrag po vo 2025 2027 "
-         "ouders kinderen wethouder zorg/jeugdhulp co-locatie e.d. bijv. 's-Hertogenbosch "
-         "coördinatie geïntegreerd één café naïef").split()
+WORDS = (
+    "de het een en van in op voor met gemeente school leerling leerlingen onderwijs "
+    "samenwerkingsverband ondersteuning ondersteuningsstructuur leerlingenvervoer "
+    "huisvesting jeugdhulp inclusief inclusiever regulier speciaal passend thuisnabij "
+    "basisondersteuning Lelystad Utrecht Roosendaal OOGO SWV VN-verdrag po vo 2025 2027 "
+    "ouders kinderen wethouder zorg/jeugdhulp co-locatie e.d. bijv. 's-Hertogenbosch "
+    "coördinatie geïntegreerd één café naïef"
+).split()
 RESIDUE = ["H@2)", "S@", "2@y", "WY", "N", "N WY", "S@ 2@y"]
-CONTROL = ["\x00", "\x01", "\x07", "\x0b", "\x0c", "\x1c", "\x1f", "\x7f", "\x85", "\u2028",
-           "\u2029", "\u200b", "\u200d", "\ufeff", "\u00ad", "\u00a0", "\t", "\r", "\r\n", "\f"]
+CONTROL = [
+    "\x00",
+    "\x01",
+    "\x07",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\u00ad",
+    "\u00a0",
+    "\t",
+    "\r",
+    "\r\n",
+    "\f",
+]
 
-word = st.one_of(st.sampled_from(WORDS), st.sampled_from(WORDS), st.sampled_from(WORDS),
-                 st.text(alphabet=st.characters(categories=("L", "N")), min_size=1, max_size=12))
+word = st.one_of(
+    st.sampled_from(WORDS),
+    st.sampled_from(WORDS),
+    st.sampled_from(WORDS),
+    st.text(alphabet=st.characters(categories=("L", "N")), min_size=1, max_size=12),
+)
 
 
 @st.composite
@@ -84,26 +114,52 @@ def bullets(draw) -> str:
 @st.composite
 def quote(draw) -> str:
     place = draw(st.sampled_from(["Lelystad", "Utrecht", "de regio Stromenland", "Driegang"]))
-    return draw(wrapped(f"“In {place} " + " ".join(draw(st.lists(sentence(), min_size=1,
-                                                                       max_size=4))) + "”"))
+    return draw(
+        wrapped(
+            f"“In {place} " + " ".join(draw(st.lists(sentence(), min_size=1, max_size=4))) + "”"
+        )
+    )
 
 
 heading = st.one_of(
-    st.builds(lambda ws: " ".join(ws).capitalize(), st.lists(st.sampled_from(WORDS), min_size=1,
-                                                            max_size=6)),
-    st.builds(lambda n, ws: "#" * n + " " + " ".join(ws), st.integers(1, 3),
-              st.lists(st.sampled_from(WORDS), min_size=1, max_size=5)),
-    st.builds(lambda n, ws: f"{n} " + " ".join(ws).capitalize(), st.integers(1, 9),
-              st.lists(st.sampled_from(WORDS), min_size=1, max_size=5)),
+    st.builds(
+        lambda ws: " ".join(ws).capitalize(),
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=6),
+    ),
+    st.builds(
+        lambda n, ws: "#" * n + " " + " ".join(ws),
+        st.integers(1, 3),
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+    ),
+    st.builds(
+        lambda n, ws: f"{n} " + " ".join(ws).capitalize(),
+        st.integers(1, 9),
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+    ),
 )
-artifact_line = st.sampled_from(["=", "==", "~", "•", "■", "12", "3", "WY leerlingen gaan",
-                                 "SWYV", "|eerlingenvervoer", "S@", "N"])
-noise = st.one_of(st.text(max_size=40),
-                  st.lists(st.sampled_from(CONTROL), max_size=5).map("".join),
-                  st.just(""))
+artifact_line = st.sampled_from(
+    [
+        "=",
+        "==",
+        "~",
+        "•",
+        "■",
+        "12",
+        "3",
+        "WY leerlingen gaan",
+        "SWYV",
+        "|eerlingenvervoer",
+        "S@",
+        "N",
+    ]
+)
+noise = st.one_of(
+    st.text(max_size=40), st.lists(st.sampled_from(CONTROL), max_size=5).map("".join), st.just("")
+)
 
-block = st.one_of(paragraph(), paragraph(), tip(), bullets(), quote(), heading, artifact_line,
-                  noise)
+block = st.one_of(
+    paragraph(), paragraph(), tip(), bullets(), quote(), heading, artifact_line, noise
+)
 separator = st.sampled_from(["\n", "\n\n", "\n\n", "\n\n\n", "\n \n", "\r\n\r\n", "\f", ""])
 
 
@@ -137,8 +193,16 @@ def tokens(text: str) -> list[str]:
 
 def chunk(clean: CleanText, small: bool):
     # small: tiny passage limits and a crude token counter, so every text exercises splitting
-    kw = dict(min_words=6, max_words=20, count_tokens=lambda t: len(tokens(t)) + t.count(" "),
-              max_tokens=40) if small else {}
+    kw = (
+        {
+            "min_words": 6,
+            "max_words": 20,
+            "count_tokens": lambda t: len(tokens(t)) + t.count(" "),
+            "max_tokens": 40,
+        }
+        if small
+        else {}
+    )
     return chunk_document(clean, doc_id="fuzz", title="Fuzz", taxonomy=taxonomy(), **kw)
 
 
@@ -150,7 +214,7 @@ def check(raw_pages: list[str], small: bool) -> None:
     # Offsets point at the passage text; passages are ordered, disjoint and not empty.
     prev_end = 0
     for p in passages:
-        assert text[p.start:p.end] == p.text
+        assert text[p.start : p.end] == p.text
         assert p.start >= prev_end and p.end > p.start and p.text.strip()
         prev_end = p.end
         assert p.page is not None and p.page <= p.page_end
@@ -177,15 +241,20 @@ def check(raw_pages: list[str], small: bool) -> None:
     in_passages = Counter()
     for p in passages:
         in_passages.update(tokens(p.text))
-    assert in_passages == Counter(tokens(text)), (Counter(tokens(text)) - in_passages)
+    assert in_passages == Counter(tokens(text)), Counter(tokens(text)) - in_passages
 
 
 # -- properties ----------------------------------------------------------------------------------
 @FUZZ
 @given(raw=pages, small=st.booleans())
 # Found by this test: a passage cut at a numbered list item lost its "1." (chunk._with_bullet).
-@example(raw=["De.\nDe.\n1. De ge-\nmeente 00-\n0000 00-\n0000 de de de.\n"
-              "1. De de de de de de de de de.\n"], small=True)
+@example(
+    raw=[
+        "De.\nDe.\n1. De ge-\nmeente 00-\n0000 00-\n0000 de de de.\n"
+        "1. De de de de de de de de de.\n"
+    ],
+    small=True,
+)
 def test_messy_documents_keep_every_word_and_exact_offsets(raw, small):
     check(raw, small)
 

@@ -91,12 +91,17 @@ def test_changed_document_is_replaced_without_leftovers(tmp_path):
     a, b = write_notes(folder, 2, tips=4, seed=2)
     settings = Settings(data_dir=tmp_path / "data")
     ingest_paths([folder], settings)
-    old_tip = next(p.text for p in passages(settings) if p.doc_id == "notitie-0" and p.kind == "tip")
+    old_tip = next(
+        p.text for p in passages(settings) if p.doc_id == "notitie-0" and p.kind == "tip"
+    )
     b_before = [p.id for p in passages(settings) if p.doc_id == "notitie-1"]
 
     # shorter, with one new sentence: fewer passages than before
-    a.write_text(f"Notitie herzien\n\n{filler(40, 99)}\n\nTIP: Spreek een vaste contactpersoon "
-                 "per school af.\n", encoding="utf-8")
+    a.write_text(
+        f"Notitie herzien\n\n{filler(40, 99)}\n\nTIP: Spreek een vaste contactpersoon "
+        "per school af.\n",
+        encoding="utf-8",
+    )
     r = run_cli("ingest", str(folder), env=env_for(settings.data_dir))
     assert r.returncode == 0, r.stderr
     assert re.search(r"^bijgewerkt\s+notitie-0\.txt", r.stdout, re.M)
@@ -174,17 +179,21 @@ def test_catalog_edit_reaches_the_index_on_the_next_ingest(tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     ingest_paths([folder], settings)
 
-    catalog.write_text("notitie-0.txt:\n  title: Stappenplan thuiszitters\n  kind: stappenplan\n",
-                       encoding="utf-8")
+    catalog.write_text(
+        "notitie-0.txt:\n  title: Stappenplan thuiszitters\n  kind: stappenplan\n", encoding="utf-8"
+    )
     r = run_cli("ingest", str(folder), env=env_for(settings.data_dir))
     assert r.returncode == 0, r.stderr
     assert re.search(r"^bijgewerkt\s+notitie-0\.txt", r.stdout, re.M)
     assert re.search(r"^ongewijzigd\s+notitie-1\.txt", r.stdout, re.M)
     docs = {d["doc_id"]: d for d in status(settings.data_dir)["docs"]}
     assert (docs["notitie-0"]["title"], docs["notitie-0"]["kind"]) == (
-        "Stappenplan thuiszitters", "stappenplan")
+        "Stappenplan thuiszitters",
+        "stappenplan",
+    )
     assert {p.title for p in passages(settings) if p.doc_id == "notitie-0"} == {
-        "Stappenplan thuiszitters"}
+        "Stappenplan thuiszitters"
+    }
     assert_same_index(settings, clean_build(folder, tmp_path / "fresh"))
 
 
@@ -219,7 +228,10 @@ def test_ingest_interrupted_mid_document_is_completed_by_the_next_run(tmp_path, 
     report = ingest_paths([folder], settings)
     assert report.ok
     assert {r.path.name: r.status for r in report.results} == {
-        "notitie-0.txt": "skipped", "notitie-1.txt": "updated", "notitie-2.txt": "added"}
+        "notitie-0.txt": "skipped",
+        "notitie-1.txt": "updated",
+        "notitie-2.txt": "added",
+    }
     assert_same_index(settings, clean_build(folder, tmp_path / "fresh"))
     assert all(d["complete"] for d in status(settings.data_dir)["docs"])
 
@@ -233,9 +245,13 @@ def _kill_mid_run(folder: Path, data: Path, names: list[str], timeout: float = 1
 
     Returns False when the run finished before it could be killed.
     """
-    proc = subprocess.Popen([_inclusie(), "ingest", str(folder)], cwd=REPO,
-                            env={**os.environ, **env_for(data)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [_inclusie(), "ingest", str(folder)],
+        cwd=REPO,
+        env={**os.environ, **env_for(data)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     seen = bytearray()
 
     def reader():
@@ -251,8 +267,9 @@ def _kill_mid_run(folder: Path, data: Path, names: list[str], timeout: float = 1
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             text = seen.decode("utf-8", "replace")
-            if any(int(pct) >= threshold for pct in
-                   re.findall(re.escape(target) + r"\s+(\d+)%", text)):
+            if any(
+                int(pct) >= threshold for pct in re.findall(re.escape(target) + r"\s+(\d+)%", text)
+            ):
                 proc.send_signal(signal.SIGKILL)
                 killed = True
                 break
@@ -270,7 +287,7 @@ def _kill_mid_run(folder: Path, data: Path, names: list[str], timeout: float = 1
 def test_ingest_killed_by_the_os_recovers_on_the_next_run(tmp_path):
     folder = tmp_path / "docs"
     n = 6
-    for attempt in range(3):
+    for _attempt in range(3):
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(tmp_path / "data", ignore_errors=True)
         paths = write_notes(folder, n, words=100, seed=5)
@@ -306,7 +323,9 @@ def test_changed_taxonomy_rebuilds_the_index_and_drops_the_old_one(tmp_path):
     folder.mkdir()
     (folder / "vervoer.txt").write_text(
         f"Thuissituatie\n\nDe thuissituatie van de leerling bepaalt mee waar hij naar school gaat. "
-        f"{filler(60, 6)}\n\nTIP: {filler(25, 61)}\n", encoding="utf-8")
+        f"{filler(60, 6)}\n\nTIP: {filler(25, 61)}\n",
+        encoding="utf-8",
+    )
     write_notes(folder, 1, seed=7)
     settings = Settings(data_dir=tmp_path / "data", taxonomy_file=taxonomy)
     ingest_paths([folder], settings)
@@ -316,15 +335,18 @@ def test_changed_taxonomy_rebuilds_the_index_and_drops_the_old_one(tmp_path):
 
     text = taxonomy.read_text(encoding="utf-8")
     assert "      - reistijd\n" in text
-    taxonomy.write_text(text.replace("      - reistijd\n", "      - reistijd\n      - thuissituatie\n"),
-                        encoding="utf-8")
+    taxonomy.write_text(
+        text.replace("      - reistijd\n", "      - reistijd\n      - thuissituatie\n"),
+        encoding="utf-8",
+    )
     report = ingest_paths([folder], settings)
     new_name = open_store(settings).name
     assert new_name != old_name
     assert report.dropped_collections == [old_name, old_name + "-zinnen"]
     assert report.count("added") == 2  # everything re-tagged, nothing reused from the old index
-    client = chromadb.PersistentClient(path=str(settings.chroma_path),
-                                       settings=ChromaSettings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(
+        path=str(settings.chroma_path), settings=ChromaSettings(anonymized_telemetry=False)
+    )
     names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
     assert names == {new_name, new_name + "-zinnen"}
     # what a new process (the CLI, the app after a restart) opens
@@ -334,6 +356,7 @@ def test_changed_taxonomy_rebuilds_the_index_and_drops_the_old_one(tmp_path):
     home = next(p for p in rebuilt if "thuissituatie van de leerling" in p.text)
     assert "leerlingenvervoer" in home.themes
     fresh = clean_build(folder, tmp_path / "fresh", taxonomy_file=taxonomy)
-    assert sorted((p.id, tuple(p.themes)) for p in rebuilt) == \
-        sorted((p.id, tuple(p.themes)) for p in passages(fresh))
+    assert sorted((p.id, tuple(p.themes)) for p in rebuilt) == sorted(
+        (p.id, tuple(p.themes)) for p in passages(fresh)
+    )
     assert report.total_passages == len(rebuilt)

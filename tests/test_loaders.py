@@ -19,7 +19,9 @@ from ingest.settings import Settings
 from .conftest import run_cli
 from .docgen import filler, write_docx, write_pdf
 
-TIP = "TIP: Maak samen met de gemeente een analyse van de vervoersstromen van leerlingen in de regio."
+TIP = (
+    "TIP: Maak samen met de gemeente een analyse van de vervoersstromen van leerlingen in de regio."
+)
 CROSS_START = "Het samenwerkingsverband en de gemeente bespreken de reistijd van leerlingen."
 CROSS_END_P2 = "Daarom zoeken zij samen naar"  # the sentence breaks off at the bottom of page 2 ...
 CROSS_END_P3 = "oplossingen die passen bij de thuissituatie van elk kind."  # ... and ends on page 3
@@ -27,26 +29,43 @@ PAGE3_START = "Nieuwbouw biedt kansen voor een schoolgebouw waar iedereen welkom
 
 PDF_PAGES = [
     [("h", "Samen naar school"), ("p", filler(90, 1))],
-    [("h", "Leerlingenvervoer"), ("p", TIP),
-     ("p", f"{CROSS_START} {filler(70, 2)} {CROSS_END_P2}")],
+    [
+        ("h", "Leerlingenvervoer"),
+        ("p", TIP),
+        ("p", f"{CROSS_START} {filler(70, 2)} {CROSS_END_P2}"),
+    ],
     [("p", CROSS_END_P3), ("h", "Huisvesting"), ("p", f"{PAGE3_START} {filler(90, 3)}")],
 ]
 
-LIST_ITEMS = ["Vervoer per taxibusje naar de Kolibrieschool", "Begeleiding tijdens de rit",
-              "Een vaste chauffeur per route"]
-TABLE = [["Partij", "Taak"],
-         ["Gemeente", "regelt het zwembadvervoer van de Kolibrieschool"],
-         ["Samenwerkingsverband", "betaalt de ambulante begeleiding"]]
+LIST_ITEMS = [
+    "Vervoer per taxibusje naar de Kolibrieschool",
+    "Begeleiding tijdens de rit",
+    "Een vaste chauffeur per route",
+]
+TABLE = [
+    ["Partij", "Taak"],
+    ["Gemeente", "regelt het zwembadvervoer van de Kolibrieschool"],
+    ["Samenwerkingsverband", "betaalt de ambulante begeleiding"],
+]
 DOCX_BLOCKS = [
-    ("h1", "Samen naar school"), ("p", filler(80, 11)),
-    ("h2", "Leerlingenvervoer"), ("p", filler(70, 12)), ("list", LIST_ITEMS),
-    ("h2", "Afspraken in de regio"), ("p", filler(70, 13)), ("table", TABLE),
+    ("h1", "Samen naar school"),
+    ("p", filler(80, 11)),
+    ("h2", "Leerlingenvervoer"),
+    ("p", filler(70, 12)),
+    ("list", LIST_ITEMS),
+    ("h2", "Afspraken in de regio"),
+    ("p", filler(70, 13)),
+    ("table", TABLE),
 ]
 
-MD = (f"# Passend onderwijs in de wijk\n\n{filler(80, 21)}\n\n## Overstap naar het vo\n\n"
-      f"De overstap naar het voortgezet onderwijs vraagt een warme overdracht. {filler(80, 22)}\n")
-TXT = (f"Thuiszitters\n\n{filler(80, 31)}\n\nTerug naar school\n\n"
-       f"Elke thuiszitter krijgt binnen zes weken een plan. {filler(80, 32)}\n")
+MD = (
+    f"# Passend onderwijs in de wijk\n\n{filler(80, 21)}\n\n## Overstap naar het vo\n\n"
+    f"De overstap naar het voortgezet onderwijs vraagt een warme overdracht. {filler(80, 22)}\n"
+)
+TXT = (
+    f"Thuiszitters\n\n{filler(80, 31)}\n\nTerug naar school\n\n"
+    f"Elke thuiszitter krijgt binnen zes weken een plan. {filler(80, 32)}\n"
+)
 
 PDF_TITLE = "Handreiking vervoer en huisvesting"
 NESTED_TITLE = "Nieuws uit de regio Noord"
@@ -60,18 +79,24 @@ def docs(tmp_path_factory) -> Path:
     (root / "wijk.md").write_text(MD, encoding="utf-8")
     (root / "thuiszitters.txt").write_text(TXT, encoding="utf-8")
     (root / "catalog.yaml").write_text(
-        f"handreiking-vervoer.pdf:\n  title: {PDF_TITLE}\n  kind: handreiking\n", encoding="utf-8")
+        f"handreiking-vervoer.pdf:\n  title: {PDF_TITLE}\n  kind: handreiking\n", encoding="utf-8"
+    )
     nested = root / "regio" / "noord"
     nested.mkdir(parents=True)
     (nested / "genest.txt").write_text(
-        f"Regionieuws\n\nIn de regio Noord start een leernetwerk. {filler(60, 41)}\n", encoding="utf-8")
+        f"Regionieuws\n\nIn de regio Noord start een leernetwerk. {filler(60, 41)}\n",
+        encoding="utf-8",
+    )
     (nested / "catalog.yaml").write_text(
-        f"genest.txt:\n  title: {NESTED_TITLE}\n  kind: nieuws\n", encoding="utf-8")
+        f"genest.txt:\n  title: {NESTED_TITLE}\n  kind: nieuws\n", encoding="utf-8"
+    )
     (root / ".concept").mkdir()
-    (root / ".concept" / "geheim.txt").write_text("Concepttekst die niet in de index hoort.\n",
-                                                  encoding="utf-8")
-    (root / ".verborgen.txt").write_text("Verborgen tekst die niet in de index hoort.\n",
-                                         encoding="utf-8")
+    (root / ".concept" / "geheim.txt").write_text(
+        "Concepttekst die niet in de index hoort.\n", encoding="utf-8"
+    )
+    (root / ".verborgen.txt").write_text(
+        "Verborgen tekst die niet in de index hoort.\n", encoding="utf-8"
+    )
     return root
 
 
@@ -134,7 +159,7 @@ def test_pdf_passages_are_exact_slices_of_the_cleaned_text(ingested, docs):
     clean = clean_pages([(pg.number, pg.text) for pg in doc.pages])
     pdf = _of(passages, "handreiking-vervoer")
     for p in pdf:
-        assert clean.text[p.start:p.end] == p.text
+        assert clean.text[p.start : p.end] == p.text
         assert (clean.page_at(p.start), clean.page_at(p.end - 1)) == (p.page, p.page_end)
     # no text of the document is lost between passages
     for blocks in PDF_PAGES:
@@ -163,9 +188,10 @@ def test_docx_table_rows_stay_together_and_are_searchable(ingested):
     for row in TABLE:
         assert " | ".join(row) in table.text
     retriever = HybridRetriever(settings)
-    for question, snippet in [("Wie regelt het zwembadvervoer van de Kolibrieschool?",
-                               "zwembadvervoer"),
-                              ("Wie betaalt de ambulante begeleiding?", "ambulante begeleiding")]:
+    for question, snippet in [
+        ("Wie regelt het zwembadvervoer van de Kolibrieschool?", "zwembadvervoer"),
+        ("Wie betaalt de ambulante begeleiding?", "ambulante begeleiding"),
+    ]:
         top = retriever.search(question, k=3).passages
         assert top and snippet in top[0].text, (question, [p.text[:60] for p in top])
 
@@ -190,7 +216,12 @@ def test_text_file_heading_lines_give_sections(ingested):
 def test_folder_ingest_is_recursive_and_skips_hidden_files(ingested):
     _, report, passages = ingested
     assert {p.doc_id for p in passages} == {
-        "handreiking-vervoer", "samen-naar-school", "wijk", "thuiszitters", "genest"}
+        "handreiking-vervoer",
+        "samen-naar-school",
+        "wijk",
+        "thuiszitters",
+        "genest",
+    }
     assert _containing(passages, "In de regio Noord start een leernetwerk").doc_id == "genest"
     assert not any("hoort" in p.text for p in passages)
     seen = {r.path.name for r in report.results}
@@ -204,9 +235,14 @@ def test_status_shows_catalog_title_and_kind(ingested):
     assert r.returncode == 0, r.stderr
     docs = {d["doc_id"]: d for d in json.loads(r.stdout)["docs"]}
     assert (docs["handreiking-vervoer"]["title"], docs["handreiking-vervoer"]["kind"]) == (
-        PDF_TITLE, "handreiking")
+        PDF_TITLE,
+        "handreiking",
+    )
     # the catalog next to a nested file applies to it
     assert (docs["genest"]["title"], docs["genest"]["kind"]) == (NESTED_TITLE, "nieuws")
     # without a catalog entry: title from the first heading, kind "overig"
-    assert (docs["wijk"]["title"], docs["wijk"]["kind"]) == ("Passend onderwijs in de wijk", "overig")
+    assert (docs["wijk"]["title"], docs["wijk"]["kind"]) == (
+        "Passend onderwijs in de wijk",
+        "overig",
+    )
     assert all(d["complete"] for d in docs.values())

@@ -14,8 +14,10 @@ from .conftest import CORPUS
 
 
 def test_dutch_and_english_questions_find_pupil_transport(assistant):
-    for q in ("Wat kan de gemeente doen aan leerlingenvervoer?",
-              "How do we approach pupil transport?"):
+    for q in (
+        "Wat kan de gemeente doen aan leerlingenvervoer?",
+        "How do we approach pupil transport?",
+    ):
         r = assistant.search(q, k=5)
         assert r.passages, q
         assert "leerlingenvervoer" in r.passages[0].themes, (q, r.passages[0].text[:80])
@@ -35,25 +37,35 @@ def test_hybrid_beats_plain_bm25_on_english(assistant):
     assert any("onderwijshuisvesting" in p.themes for p in hybrid.passages[:3])
 
 
-@pytest.mark.parametrize("filters, check", [
-    (Filters(themes=["jeugdhulp en zorg"]), lambda p: "jeugdhulp en zorg" in p.themes),
-    (Filters(kinds=["tip"]), lambda p: p.kind == "tip"),
-    (Filters(regions=["Lelystad"]), lambda p: "Lelystad" in p.regions),
-    (Filters(doc_ids=["stappenplan-inclusief-onderwijs-2025-2027"]),
-     lambda p: p.doc_id == "stappenplan-inclusief-onderwijs-2025-2027"),
-    (Filters(themes=["onderwijshuisvesting"], kinds=["praktijkvoorbeeld"]),
-     lambda p: "onderwijshuisvesting" in p.themes and p.kind == "praktijkvoorbeeld"),
-])
+@pytest.mark.parametrize(
+    "filters, check",
+    [
+        (Filters(themes=["jeugdhulp en zorg"]), lambda p: "jeugdhulp en zorg" in p.themes),
+        (Filters(kinds=["tip"]), lambda p: p.kind == "tip"),
+        (Filters(regions=["Lelystad"]), lambda p: "Lelystad" in p.regions),
+        (
+            Filters(doc_ids=["stappenplan-inclusief-onderwijs-2025-2027"]),
+            lambda p: p.doc_id == "stappenplan-inclusief-onderwijs-2025-2027",
+        ),
+        (
+            Filters(themes=["onderwijshuisvesting"], kinds=["praktijkvoorbeeld"]),
+            lambda p: "onderwijshuisvesting" in p.themes and p.kind == "praktijkvoorbeeld",
+        ),
+    ],
+)
 def test_filters_restrict_every_mode(assistant, filters, check):
     for mode in ("hybrid", "dense", "bm25"):
-        r = assistant.search("Hoe werken gemeente en onderwijs samen aan inclusie?", k=10,
-                             filters=filters, mode=mode)
+        r = assistant.search(
+            "Hoe werken gemeente en onderwijs samen aan inclusie?", k=10, filters=filters, mode=mode
+        )
         assert r.passages, (mode, filters)
         assert all(check(p) for p in r.passages), (mode, [p.id for p in r.passages])
 
 
 def test_region_filter_puts_the_region_first(assistant):
-    r = assistant.search("Wat deed men aan huisvesting?", k=3, filters=Filters(regions=["Lelystad"]))
+    r = assistant.search(
+        "Wat deed men aan huisvesting?", k=3, filters=Filters(regions=["Lelystad"])
+    )
     assert "Porteum" in r.passages[0].text
 
 
@@ -65,8 +77,9 @@ def test_no_near_duplicates_when_a_document_is_ingested_twice(tmp_path):
     shutil.copy(src, docs / "stappenplan-kopie.txt")  # same text, other document
     settings = Settings(data_dir=tmp_path / "data")
     assert ingest_paths([docs], settings).ok
-    r = HybridRetriever(settings).search("Wanneer moeten alle scholen voldoen aan de norm voor "
-                                         "basisondersteuning?", k=6)
+    r = HybridRetriever(settings).search(
+        "Wanneer moeten alle scholen voldoen aan de norm voor basisondersteuning?", k=6
+    )
     texts = [p.text for p in r.passages]
     assert len(texts) == len(set(texts)), "the copy must not show up next to the original"
     assert sum("Uiterlijk in 2027" in t for t in texts) == 1

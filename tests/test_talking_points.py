@@ -12,10 +12,21 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from assistant.talking_points import (DEFAULT_THEMES, SUBSECTIONS, BriefingExportError,
-                                      BriefingInputError, build_briefing, lexical_support,
-                                      rephrase, resolve_themes, source_line, to_docx, to_markdown,
-                                      verify_briefing, write_markdown)
+from assistant.talking_points import (
+    DEFAULT_THEMES,
+    SUBSECTIONS,
+    BriefingExportError,
+    BriefingInputError,
+    build_briefing,
+    lexical_support,
+    rephrase,
+    resolve_themes,
+    source_line,
+    to_docx,
+    to_markdown,
+    verify_briefing,
+    write_markdown,
+)
 from assistant.text import words
 from ingest.tags import Taxonomy
 
@@ -42,9 +53,14 @@ def default_briefing(assistant):
 
 @pytest.fixture(scope="module")
 def regenboog(assistant):
-    return build_briefing(assistant, "OBS De Regenboog", region="Roosendaal",
-                          themes=["leerlingenvervoer", "onderwijshuisvesting"], notes=NOTES,
-                          today=DAY)
+    return build_briefing(
+        assistant,
+        "OBS De Regenboog",
+        region="Roosendaal",
+        themes=["leerlingenvervoer", "onderwijshuisvesting"],
+        notes=NOTES,
+        today=DAY,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +83,7 @@ def test_default_themes_have_cited_points_and_practice_examples(default_briefing
     for sec in default_briefing.sections:
         assert len(sec.kernpunten) >= 3, sec.theme
         assert len(sec.kernpunten) <= 5
-        has_example = any(p.kind == "praktijkvoorbeeld" and sec.theme in p.themes
-                          for p in passages)
+        has_example = any(p.kind == "praktijkvoorbeeld" and sec.theme in p.themes for p in passages)
         if has_example:
             assert sec.praktijkvoorbeelden, sec.theme
         assert sec.gespreksvragen, sec.theme
@@ -84,9 +99,10 @@ def test_every_bullet_is_a_verbatim_slice_of_a_listed_source(request, assistant)
             assert 1 <= x.n <= len(b.sources), "zero uncited bullets"
             src = b.source(x.n)
             assert src.id == x.passage_id and src.id in stored
-            assert stored[src.id].text[x.start:x.end] == x.text
-            assert re.fullmatch(rf"\[{x.n}\] {re.escape(src.title)} — .+ \({src.kind}\)",
-                                source_line(x.n, src)), "the source list: title, page/section"
+            assert stored[src.id].text[x.start : x.end] == x.text
+            assert re.fullmatch(
+                rf"\[{x.n}\] {re.escape(src.title)} — .+ \({src.kind}\)", source_line(x.n, src)
+            ), "the source list: title, page/section"
         # numbering is global: one [n] per passage, in order of first citation
         firsts = list(dict.fromkeys(x.n for x in bullets))
         assert firsts == list(range(1, len(b.sources) + 1))
@@ -125,8 +141,9 @@ def test_handbook_questions_become_visit_questions(regenboog):
     transport = regenboog.sections[0]
     real = [x.text for x in transport.gespreksvragen if not x.trail]
     assert "Naar welke scholen gaan deze leerlingen?" in real
-    assert transport.tips[0].text == \
-        "Maak een analyse van de huidige vervoersstromen van leerlingen."
+    assert (
+        transport.tips[0].text == "Maak een analyse van de huidige vervoersstromen van leerlingen."
+    )
     # a question frame stays outside the quote: the quote is the passage's own sentence
     for x in transport.gespreksvragen:
         assert "?" not in x.text or x.text.endswith("?")
@@ -147,8 +164,14 @@ def test_region_is_found_in_the_school_name(assistant):
 
 
 def test_every_region_with_an_example_gets_it_listed_first(assistant, passages, tx):
-    pairs = {(r, t) for p in passages if p.kind == "praktijkvoorbeeld"
-             for r in p.regions for t in p.themes if t in DEFAULT_THEMES}
+    pairs = {
+        (r, t)
+        for p in passages
+        if p.kind == "praktijkvoorbeeld"
+        for r in p.regions
+        for t in p.themes
+        if t in DEFAULT_THEMES
+    }
     assert len(pairs) >= 5
     for region, theme in sorted(pairs):
         b = build_briefing(assistant, "Basisschool Het Anker", region=region, themes=[theme])
@@ -158,13 +181,15 @@ def test_every_region_with_an_example_gets_it_listed_first(assistant, passages, 
 
 
 def test_region_without_an_example_is_mentioned(assistant):
-    b = build_briefing(assistant, "OBS De Regenboog", region="Roosendaal",
-                       themes=["jeugdhulp en zorg"])
+    b = build_briefing(
+        assistant, "OBS De Regenboog", region="Roosendaal", themes=["jeugdhulp en zorg"]
+    )
     note = b.sections[0].notes["praktijkvoorbeelden"]
     assert "Roosendaal-Moerdijk" in note and "geen praktijkvoorbeeld" in note
     assert b.sections[0].praktijkvoorbeelden  # other regions' examples are still listed
-    unknown = build_briefing(assistant, "OBS Het Palet", region="Breda",
-                             themes=["leerlingenvervoer"])
+    unknown = build_briefing(
+        assistant, "OBS Het Palet", region="Breda", themes=["leerlingenvervoer"]
+    )
     assert unknown.region_key is None
     note = unknown.sections[0].notes["praktijkvoorbeelden"]
     assert "Breda komt in de documenten niet voor" in note
@@ -176,7 +201,8 @@ def test_aanleiding_quotes_the_notes_as_the_authors_own_words(regenboog):
     assert regenboog.aanleiding[-1] == (
         f"Samengesteld op 12 maart 2025 uit {regenboog.documents} "
         f"{'document' if regenboog.documents == 1 else 'documenten'}; elke bewering verwijst met "
-        "[n] naar de bronnenlijst.")
+        "[n] naar de bronnenlijst."
+    )
 
 
 # -- bad input --------------------------------------------------------------------------------
@@ -187,8 +213,10 @@ def test_unknown_theme_lists_the_valid_ones(assistant, tx):
     assert "Onbekend thema 'zwemles'" in msg
     for t in tx.themes:
         assert t.key in msg
-    assert resolve_themes(tx, ["huisvesting", "Leerlingenvervoer", "huisvesting"]) == \
-        ["onderwijshuisvesting", "leerlingenvervoer"]
+    assert resolve_themes(tx, ["huisvesting", "Leerlingenvervoer", "huisvesting"]) == [
+        "onderwijshuisvesting",
+        "leerlingenvervoer",
+    ]
 
 
 @pytest.mark.parametrize("school", ["", "   ", None])
@@ -202,8 +230,12 @@ def test_markdown_has_headings_cited_bullets_and_sources(regenboog):
     md = to_markdown(regenboog)
     lines = md.splitlines()
     assert lines[0] == "# Gespreksvoorbereiding schoolbezoek: OBS De Regenboog"
-    for heading in ("## Aanleiding", "## 1. Leerlingenvervoer",
-                    "## 2. Inclusieve onderwijshuisvesting", "## Bronnen"):
+    for heading in (
+        "## Aanleiding",
+        "## 1. Leerlingenvervoer",
+        "## 2. Inclusieve onderwijshuisvesting",
+        "## Bronnen",
+    ):
         assert heading in lines
     for _, title in SUBSECTIONS:
         assert lines.count(f"### {title}") == 2
@@ -219,8 +251,12 @@ def test_markdown_has_headings_cited_bullets_and_sources(regenboog):
 
 
 def test_markdown_escapes_document_and_user_text(assistant):
-    b = build_briefing(assistant, "<img src=x onerror=alert(1)> School", themes=["overgangen"],
-                       notes="*vet* <script>alert(2)</script> [klik](javascript:x)")
+    b = build_briefing(
+        assistant,
+        "<img src=x onerror=alert(1)> School",
+        themes=["overgangen"],
+        notes="*vet* <script>alert(2)</script> [klik](javascript:x)",
+    )
     preview = to_markdown(b, html_escape=True)
     assert "<img" not in preview and "<script>" not in preview
     assert "&lt;script&gt;" in preview and r"\*vet\*" in preview and r"\](" in preview
@@ -235,18 +271,23 @@ def test_docx_reads_back_with_headings_bullets_and_sources(regenboog, tmp_path):
     paras = doc.paragraphs
     h1 = [p.text for p in paras if p.style.name == "Heading 1"]
     h2 = [p.text for p in paras if p.style.name == "Heading 2"]
-    assert h1 == ["Aanleiding", "1. Leerlingenvervoer", "2. Inclusieve onderwijshuisvesting",
-                  "Bronnen"]
+    assert h1 == [
+        "Aanleiding",
+        "1. Leerlingenvervoer",
+        "2. Inclusieve onderwijshuisvesting",
+        "Bronnen",
+    ]
     assert h2 == [title for _, title in SUBSECTIONS] * 2
     bullets = [p.text for p in paras if p.style.name == "List Bullet"]
     expected = list(regenboog.bullets())
     assert len(bullets) == len(expected)
     for text, x in zip(bullets, expected):
         assert text.endswith(f"[{x.n}]") and x.text in text
-    assert bullets[len(regenboog.sections[0].kernpunten) + len(regenboog.sections[0].tips)] \
-        .startswith("Roosendaal-Moerdijk: ")
+    assert bullets[
+        len(regenboog.sections[0].kernpunten) + len(regenboog.sections[0].tips)
+    ].startswith("Roosendaal-Moerdijk: ")
     start = [p.text for p in paras].index("Bronnen")
-    sources = [p.text for p in paras[start + 1:]]
+    sources = [p.text for p in paras[start + 1 :]]
     assert len(sources) == len(regenboog.sources)
     for n, (line, p) in enumerate(zip(sources, regenboog.sources), 1):
         assert line == source_line(n, p).replace(" ", "\t", 1)
@@ -291,8 +332,13 @@ def test_rephrased_bullets_keep_their_citation_and_unsupported_wording_is_reject
     assert verify_briefing(new) == []
     old_bullets, new_bullets = list(regenboog.bullets()), list(new.bullets())
     for old, x in zip(old_bullets, new_bullets):
-        assert (x.n, x.passage_id, x.start, x.end, x.text) == \
-            (old.n, old.passage_id, old.start, old.end, old.text)
+        assert (x.n, x.passage_id, x.start, x.end, x.text) == (
+            old.n,
+            old.passage_id,
+            old.start,
+            old.end,
+            old.text,
+        )
         if x.kind == "tip":
             assert x.wording.startswith("Volgens de handreiking:") and x.support == "checked"
         else:
@@ -309,23 +355,46 @@ def test_rephrased_bullets_keep_their_citation_and_unsupported_wording_is_reject
 # -- CLI ----------------------------------------------------------------------------------------
 def test_cli_writes_a_docx(env, tmp_path):
     out = tmp_path / "x.docx"
-    res = run_cli("talking-points", "--school", "OBS De Regenboog", "--region", "Roosendaal",
-                  "--theme", "leerlingenvervoer", "--theme", "huisvesting", "--notes", NOTES,
-                  "--out", str(out), env=env)
+    res = run_cli(
+        "talking-points",
+        "--school",
+        "OBS De Regenboog",
+        "--region",
+        "Roosendaal",
+        "--theme",
+        "leerlingenvervoer",
+        "--theme",
+        "huisvesting",
+        "--notes",
+        NOTES,
+        "--out",
+        str(out),
+        env=env,
+    )
     assert res.returncode == 0, res.stderr
     assert "Briefing geschreven naar" in res.stdout
     doc = Document(str(out))
     h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert h1 == ["Aanleiding", "1. Leerlingenvervoer", "2. Inclusieve onderwijshuisvesting",
-                  "Bronnen"]
-    examples = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"
-                and re.match(r"^[A-Z][\w' /-]+: ", p.text) and "Roosendaal" in p.text]
+    assert h1 == [
+        "Aanleiding",
+        "1. Leerlingenvervoer",
+        "2. Inclusieve onderwijshuisvesting",
+        "Bronnen",
+    ]
+    examples = [
+        p.text
+        for p in doc.paragraphs
+        if p.style.name == "List Bullet"
+        and re.match(r"^[A-Z][\w' /-]+: ", p.text)
+        and "Roosendaal" in p.text
+    ]
     assert examples and examples[0].startswith("Roosendaal-Moerdijk: ")
 
 
 def test_cli_prints_markdown_without_out(env):
-    res = run_cli("talking-points", "--school", "OBS De Regenboog", "--theme", "overgangen",
-                  env=env)
+    res = run_cli(
+        "talking-points", "--school", "OBS De Regenboog", "--theme", "overgangen", env=env
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("# Gespreksvoorbereiding schoolbezoek: OBS De Regenboog")
     assert "## 1. Overgangen" in res.stdout and "## Bronnen" in res.stdout
@@ -371,16 +440,22 @@ def ui_ctx(indexed_settings, assistant, tmp_path_factory):
 def test_ui_handler_returns_a_preview_and_two_files(ui_ctx):
     from ui.app import briefings_dir, make_briefing
 
-    preview, md, docx = make_briefing(ui_ctx, "OBS De Regenboog <b>", "Roosendaal",
-                                      ["leerlingenvervoer", "onderwijshuisvesting"], NOTES)
+    preview, md, docx = make_briefing(
+        ui_ctx,
+        "OBS De Regenboog <b>",
+        "Roosendaal",
+        ["leerlingenvervoer", "onderwijshuisvesting"],
+        NOTES,
+    )
     assert preview.startswith("# Gespreksvoorbereiding schoolbezoek: OBS De Regenboog &lt;b&gt;")
     assert "<b>" not in preview and "**Roosendaal-Moerdijk:**" in preview
     assert Path(md).is_file() and Path(docx).is_file()
     assert Path(md).parent == Path(docx).parent
     assert Path(md).parent.parent == briefings_dir(ui_ctx.settings)
     assert Path(md).read_text(encoding="utf-8").startswith("# Gespreksvoorbereiding")
-    assert [p.text for p in Document(docx).paragraphs
-            if p.style.name == "Heading 1"][1] == "1. Leerlingenvervoer"
+    assert [p.text for p in Document(docx).paragraphs if p.style.name == "Heading 1"][
+        1
+    ] == "1. Leerlingenvervoer"
     # a second request gets its own folder
     _, md2, _ = make_briefing(ui_ctx, "OBS De Regenboog", "", ["overgangen"], "")
     assert Path(md2).parent != Path(md).parent

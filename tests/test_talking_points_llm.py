@@ -14,12 +14,18 @@ import pytest
 from docx import Document
 
 from assistant.answer import Assistant
-from assistant.talking_points import (Bullet, _bullets_block, build_briefing, phrasing_line,
-                                      to_docx, to_markdown, verify_briefing)
+from assistant.talking_points import (
+    Bullet,
+    _bullets_block,
+    build_briefing,
+    phrasing_line,
+    to_docx,
+    to_markdown,
+    verify_briefing,
+)
 from ingest.settings import Settings
 
 from .conftest import run_cli
-
 
 DAY = date(2025, 3, 12)
 SCHOOL = "OBS De Regenboog"
@@ -43,6 +49,7 @@ def shorter(quote: str) -> str:
 
 def faithful(req) -> str:
     """What a careful model does: shorten each quote; a conversation question stays a question."""
+
     def line(kind: str, quote: str) -> str:
         s = shorter(quote)
         return s[:-1] + "?" if kind == "gespreksvraag" else s
@@ -84,7 +91,7 @@ def test_faithful_wording_is_used_and_keeps_every_citation(llm_assistant, fake, 
     assert len(checked) >= len(layout(b)) // 2, [x.plain for x in b.bullets()]
     for x in checked:
         assert x.wording and len(x.wording.split()) <= 23
-        assert x.text == b.source(x.n).text[x.start:x.end]  # the evidence stays verbatim
+        assert x.text == b.source(x.n).text[x.start : x.end]  # the evidence stays verbatim
     assert verify_briefing(b) == []
     assert b.phrased_by == "proefmodel" and b.notice == ""
 
@@ -135,12 +142,17 @@ def test_a_conversation_question_must_stay_a_question(llm_assistant, fake):
     assert questions and all(not x.wording for x in questions)
 
 
-@pytest.mark.parametrize("step, why", [({"status": 500}, "gaf een foutmelding"),
-                                       ({"malformed": True}, "onbruikbaar antwoord"),
-                                       ({"content": "Sorry, daar kan ik niet bij helpen."},
-                                        "geen formuleringen")])
-def test_a_failing_model_gives_the_quoted_briefing_with_a_notice(llm_assistant, fake, extractive,
-                                                                  step, why):
+@pytest.mark.parametrize(
+    "step, why",
+    [
+        ({"status": 500}, "gaf een foutmelding"),
+        ({"malformed": True}, "onbruikbaar antwoord"),
+        ({"content": "Sorry, daar kan ik niet bij helpen."}, "geen formuleringen"),
+    ],
+)
+def test_a_failing_model_gives_the_quoted_briefing_with_a_notice(
+    llm_assistant, fake, extractive, step, why
+):
     fake.set(step)
     b = build_briefing(llm_assistant, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
     assert why in b.notice
@@ -148,8 +160,13 @@ def test_a_failing_model_gives_the_quoted_briefing_with_a_notice(llm_assistant, 
 
 
 def test_endpoint_down_gives_the_quoted_briefing(indexed_settings, extractive):
-    a = Assistant(Settings(data_dir=indexed_settings.data_dir,
-                           llm_base_url="http://127.0.0.1:9/v1", llm_timeout=3.0))
+    a = Assistant(
+        Settings(
+            data_dir=indexed_settings.data_dir,
+            llm_base_url="http://127.0.0.1:9/v1",
+            llm_timeout=3.0,
+        )
+    )
     b = build_briefing(a, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
     assert "niet bereikbaar" in b.notice
     assert to_markdown(b) == to_markdown(extractive)
@@ -165,8 +182,15 @@ def test_document_text_cannot_close_the_bullets_block():
 def test_cli_letterlijk_does_not_ask_the_model(indexed_settings, fake):
     env = {"INCLUSIE_DATA_DIR": str(indexed_settings.data_dir), "INCLUSIE_LLM_BASE_URL": fake.url}
     fake.set({"content": faithful})
-    r = run_cli("talking-points", "--school", SCHOOL, "--theme", "leerlingenvervoer",
-                "--letterlijk", env=env)
+    r = run_cli(
+        "talking-points",
+        "--school",
+        SCHOOL,
+        "--theme",
+        "leerlingenvervoer",
+        "--letterlijk",
+        env=env,
+    )
     assert r.returncode == 0, r.stderr
     assert fake.requests == [] and "taalmodel" not in r.stdout
 
@@ -182,8 +206,12 @@ def test_ui_tab_shows_the_notice_above_the_preview_not_in_the_files(llm_assistan
     from ui.app import AppContext, make_briefing
     from ui.feedback import FeedbackStore
 
-    ctx = AppContext(llm_assistant.settings, llm_assistant, Taxonomy.load(),
-                     FeedbackStore(tmp_path / "fb.sqlite"))
+    ctx = AppContext(
+        llm_assistant.settings,
+        llm_assistant,
+        Taxonomy.load(),
+        FeedbackStore(tmp_path / "fb.sqlite"),
+    )
     fake.set({"status": 500})
     preview, md, docx = make_briefing(ctx, SCHOOL, "Roosendaal", ["leerlingenvervoer"], "")
     assert preview.startswith("> ⚠ Het taalmodel gaf een foutmelding")
@@ -200,8 +228,12 @@ def test_ui_tab_can_keep_the_quotes(llm_assistant, fake, tmp_path):
     from ui.app import AppContext, make_briefing
     from ui.feedback import FeedbackStore
 
-    ctx = AppContext(llm_assistant.settings, llm_assistant, Taxonomy.load(),
-                     FeedbackStore(tmp_path / "fb.sqlite"))
+    ctx = AppContext(
+        llm_assistant.settings,
+        llm_assistant,
+        Taxonomy.load(),
+        FeedbackStore(tmp_path / "fb.sqlite"),
+    )
     fake.set({"content": faithful})
     preview, md, _ = make_briefing(ctx, SCHOOL, "Roosendaal", THEMES, "", letterlijk=True)
     assert fake.requests == []

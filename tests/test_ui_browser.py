@@ -25,12 +25,19 @@ pytestmark = pytest.mark.slow
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-START_DEADLINE = 120      # seconds for `inclusie serve` to answer GET /
-ANSWER_TIMEOUT = 60_000   # ms for one chat answer (the server may share 2 cores with other work)
-UI_TIMEOUT = 20_000       # ms for ordinary UI reactions
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+START_DEADLINE = 120  # seconds for `inclusie serve` to answer GET /
+ANSWER_TIMEOUT = 60_000  # ms for one chat answer (the server may share 2 cores with other work)
+UI_TIMEOUT = 20_000  # ms for ordinary UI reactions
 
 REFUSAL = "De documenten geven geen antwoord"
 TRANSPORT_Q = "Wat kan de gemeente doen aan leerlingenvervoer?"
@@ -84,15 +91,20 @@ def server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}/"
     exe = Path(sys.executable).parent / "inclusie"
     log = open(root / "serve.log", "w+", encoding="utf-8")
-    proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + START_DEADLINE
         while _get_status(url) != 200:
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
-                pytest.fail(f"inclusie serve did not come up (exit {proc.poll()}):\n"
-                            f"{log.read()[-3000:]}")
+                pytest.fail(
+                    f"inclusie serve did not come up (exit {proc.poll()}):\n{log.read()[-3000:]}"
+                )
             time.sleep(0.5)
         yield url, env, data
     finally:
@@ -106,8 +118,9 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")
     with playwright_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                               timeout=60_000)
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=60_000
+        )
         try:
             yield b
         finally:
@@ -216,7 +229,9 @@ def test_theme_filter_restricts_sources(page):
     page.wait_for_function(
         """(label) => Array.from(document.querySelectorAll('#filter-thema .token'))
                           .some(t => t.innerText.includes(label))""",
-        arg=JEUGDHULP_LABEL, timeout=UI_TIMEOUT)
+        arg=JEUGDHULP_LABEL,
+        timeout=UI_TIMEOUT,
+    )
     page.keyboard.press("Escape")
     page.locator("#vraag textarea").click()
 
@@ -237,7 +252,8 @@ def test_new_conversation_clears_chat_and_sources(page):
         """() => document.querySelectorAll('#gesprek [data-testid=user]').length === 0
                  && document.querySelectorAll('#gesprek [data-testid=bot]').length === 0
                  && document.querySelectorAll('#bronnen div.bron').length === 0""",
-        timeout=UI_TIMEOUT)
+        timeout=UI_TIMEOUT,
+    )
     assert "Hier verschijnen de passages" in page.locator("#bronnen").inner_text()
     # and the next question starts a new conversation that works
     answer = ask(page, TRANSPORT_Q)
@@ -253,12 +269,14 @@ def _upload(page, path: Path) -> str:
     # link to the server copy, and only then does Toevoegen see it
     page.locator(f'#upload td.filename[aria-label="{path.name}"]').wait_for(timeout=UI_TIMEOUT)
     page.locator(f'#upload a[data-testid=download-link][download="{path.name}"]').wait_for(
-        timeout=UI_TIMEOUT)
+        timeout=UI_TIMEOUT
+    )
     page.click("#toevoegen")
     page.wait_for_function(
         """() => { const el = document.querySelector('#upload-verslag');
                    return el && /toegevoegd|bijgewerkt|ongewijzigd/.test(el.innerText); }""",
-        timeout=120_000)
+        timeout=120_000,
+    )
     return page.locator("#upload-verslag").inner_text()
 
 
@@ -287,9 +305,11 @@ def _choose(page, elem_id: str, text: str) -> None:
 
 def test_a_document_is_taken_out_after_confirmation(page, tmp_path, server):
     doc = tmp_path / "reigersbos.txt"
-    doc.write_text("Het Reigersbosproject\n\nHet Reigersbosproject in Voorbeeldstad laat "
-                   "leerlingen van het speciaal onderwijs meedoen in de reguliere klas.\n",
-                   encoding="utf-8")
+    doc.write_text(
+        "Het Reigersbosproject\n\nHet Reigersbosproject in Voorbeeldstad laat "
+        "leerlingen van het speciaal onderwijs meedoen in de reguliere klas.\n",
+        encoding="utf-8",
+    )
     assert "reigersbos.txt: toegevoegd" in _upload(page, doc)
     table = page.locator("#documenten-tabel")
     table.get_by_text("Reigersbosproject").first.wait_for(timeout=UI_TIMEOUT)
@@ -297,15 +317,21 @@ def test_a_document_is_taken_out_after_confirmation(page, tmp_path, server):
     _choose(page, "verwijder-document", "reigersbos")
     page.once("dialog", lambda d: d.dismiss())  # "Annuleren": nothing happens
     page.click("#verwijderen")
-    page.wait_for_function("""() => /Geen document verwijderd/.test(
-        document.querySelector('#verwijder-verslag')?.innerText || '')""", timeout=UI_TIMEOUT)
+    page.wait_for_function(
+        """() => /Geen document verwijderd/.test(
+        document.querySelector('#verwijder-verslag')?.innerText || '')""",
+        timeout=UI_TIMEOUT,
+    )
     assert "Reigersbosproject" in table.inner_text()
 
     _choose(page, "verwijder-document", "reigersbos")
     page.once("dialog", lambda d: d.accept())
     page.click("#verwijderen")
-    page.wait_for_function("""() => /uit de index gehaald/.test(
-        document.querySelector('#verwijder-verslag')?.innerText || '')""", timeout=UI_TIMEOUT)
+    page.wait_for_function(
+        """() => /uit de index gehaald/.test(
+        document.querySelector('#verwijder-verslag')?.innerText || '')""",
+        timeout=UI_TIMEOUT,
+    )
     assert "Reigersbosproject" not in table.inner_text()
     assert not (server[2] / "uploads" / "reigersbos.txt").exists()
 
@@ -350,7 +376,8 @@ def test_markup_in_documents_is_shown_as_text(page):
             imgs: document.querySelectorAll('#bronnen img[onerror], #gesprek img[onerror]').length,
             anywhere: Array.from(document.querySelectorAll('script'))
                            .filter(s => s.textContent.includes('window.__xss')).length,
-        })""")
+        })"""
+    )
     assert injected == {"scripts": 0, "imgs": 0, "anywhere": 0}
 
 
@@ -363,7 +390,9 @@ def test_thumbs_down_and_comment_become_draft_question(page, server, tmp_path):
     melding = page.locator("#feedback-melding")
     page.wait_for_function(
         """() => (document.querySelector('#feedback-melding')?.innerText || '')
-                    .includes('opgeslagen als fout antwoord')""", timeout=UI_TIMEOUT)
+                    .includes('opgeslagen als fout antwoord')""",
+        timeout=UI_TIMEOUT,
+    )
 
     # the thumb opened the feedback accordion, so the comment box is there to use
     comment = "Het antwoord noemt de buurtteams niet."
@@ -371,7 +400,9 @@ def test_thumbs_down_and_comment_become_draft_question(page, server, tmp_path):
     page.get_by_role("button", name="Toelichting opslaan").click()
     page.wait_for_function(
         """() => (document.querySelector('#feedback-melding')?.innerText || '')
-                    .includes('Toelichting opgeslagen')""", timeout=UI_TIMEOUT)
+                    .includes('Toelichting opgeslagen')""",
+        timeout=UI_TIMEOUT,
+    )
     assert "opgeslagen" in melding.inner_text()
 
     out = tmp_path / "fb.jsonl"

@@ -9,10 +9,21 @@ import pytest
 from assistant.answer import Assistant
 from ingest.passage import Passage
 from ingest.settings import Settings
-from ui.app import (AppContext, Session, answerable_examples, is_loopback, make_filters,
-                    new_conversation, record_comment, record_like, render_sources, respond,
-                    safe_filename, upload)
 from ingest.tags import Taxonomy
+from ui.app import (
+    AppContext,
+    Session,
+    answerable_examples,
+    is_loopback,
+    make_filters,
+    new_conversation,
+    record_comment,
+    record_like,
+    render_sources,
+    respond,
+    safe_filename,
+    upload,
+)
 from ui.feedback import export_drafts
 
 from .conftest import CORPUS, run_cli
@@ -25,6 +36,7 @@ def ctx(indexed_settings, assistant, tmp_path_factory):
     settings = indexed_settings.model_copy(update={})
     c = AppContext.create(settings, assistant, check_examples=False)
     from ui.feedback import FeedbackStore
+
     c.feedback = FeedbackStore(fb_dir / "feedback.sqlite")
     return c
 
@@ -41,7 +53,10 @@ def test_answer_streams_and_ends_with_sources(ctx):
     assert len(steps) >= 3, "the answer arrives in several steps"
     lengths = [len(h[-1]["content"]) for h, _, _ in steps]
     assert lengths == sorted(lengths)
-    assert history[0] == {"role": "user", "content": "Wat kan de gemeente doen aan leerlingenvervoer?"}
+    assert history[0] == {
+        "role": "user",
+        "content": "Wat kan de gemeente doen aan leerlingenvervoer?",
+    }
     assert "[1]" in history[-1]["content"]
     assert 'data-n="1"' in html and "<mark>" in html
     assert session.last.answer.citations
@@ -52,8 +67,11 @@ def test_answer_streams_and_ends_with_sources(ctx):
 def test_conversation_history_is_kept_per_session(ctx):
     s = Session()
     _, h1, s, _ = _run(ctx, "Wat is het doel van het stappenplan?", session=s)
-    steps = list(respond(ctx, "Welke tips zijn er over huisvesting?", h1, s,
-                         make_filters(ctx, [], [], [], [])))
+    steps = list(
+        respond(
+            ctx, "Welke tips zijn er over huisvesting?", h1, s, make_filters(ctx, [], [], [], [])
+        )
+    )
     history, s, _ = steps[-1]
     assert len(history) == 4 and len(s.turns) == 2
     other = Session()
@@ -64,8 +82,13 @@ def test_conversation_history_is_kept_per_session(ctx):
 
 def test_document_text_is_escaped_in_the_sources_panel(ctx):
     ans = ctx.assistant.ask("Wat kan de gemeente doen aan leerlingenvervoer?")
-    evil = Passage.create(doc_id="x", title="<b>Titel</b>", start=0, end=40,
-                          text='Tekst <script>alert(1)</script> <img src=x onerror="alert(2)">')
+    evil = Passage.create(
+        doc_id="x",
+        title="<b>Titel</b>",
+        start=0,
+        end=40,
+        text='Tekst <script>alert(1)</script> <img src=x onerror="alert(2)">',
+    )
     ans.citations = [evil]
     ans.sentences = []
     html = render_sources(ans, ctx.taxonomy)
@@ -94,7 +117,9 @@ def test_filters_reach_retrieval(ctx):
 
 
 def test_feedback_is_stored_and_exported(ctx, tmp_path):
-    _, history, session, _ = _run(ctx, "Hoe werken gemeente en samenwerkingsverband samen in het OOGO?")
+    _, history, session, _ = _run(
+        ctx, "Hoe werken gemeente en samenwerkingsverband samen in het OOGO?"
+    )
     idx = session.last.message_index
     assert "opgeslagen als fout" in record_like(ctx, session, idx, False)
     assert "opgeslagen" in record_comment(ctx, session, "Mist het praktijkvoorbeeld uit Oss.")
@@ -108,8 +133,15 @@ def test_feedback_is_stored_and_exported(ctx, tmp_path):
     assert n == len(drafts) >= 1
     d = drafts[-1]
     assert d["question"] == row["question"] and d["lang"] == "nl" and d["draft"] is True
-    assert d["evidence"] == [] and set(d) >= {"id", "question", "lang", "answerable", "evidence",
-                                              "themes", "must_contain"}
+    assert d["evidence"] == [] and set(d) >= {
+        "id",
+        "question",
+        "lang",
+        "answerable",
+        "evidence",
+        "themes",
+        "must_contain",
+    }
     # thumbs up afterwards turns the same row positive, so it leaves the export
     record_like(ctx, session, idx, True)
     assert ctx.feedback.rows()[-1]["rating"] == 1
@@ -119,8 +151,9 @@ def test_feedback_export_cli(tmp_path):
     from ui.feedback import FeedbackStore
 
     data = tmp_path / "data"
-    FeedbackStore(data / "feedback.sqlite").add("Vraag over vervoer?", "Antwoord", [], {},
-                                                rating=-1, comment="fout")
+    FeedbackStore(data / "feedback.sqlite").add(
+        "Vraag over vervoer?", "Antwoord", [], {}, rating=-1, comment="fout"
+    )
     out = tmp_path / "fb.jsonl"
     res = run_cli("feedback", "export", "--out", str(out), env={"INCLUSIE_DATA_DIR": str(data)})
     assert res.returncode == 0, res.stderr
@@ -128,13 +161,16 @@ def test_feedback_export_cli(tmp_path):
     assert json.loads(out.read_text().splitlines()[0])["question"] == "Vraag over vervoer?"
 
 
-@pytest.mark.parametrize("raw, safe", [
-    ("../../etc/passwd", "passwd"),
-    ("Ondersteuningsplan 2025 (def).PDF", "Ondersteuningsplan-2025-def.pdf"),
-    (".verborgen.txt", "verborgen.txt"),
-    ("C:\\Users\\x\\notitie ëén.docx", "notitie-een.docx"),
-    ("<script>.md", "script.md"),
-])
+@pytest.mark.parametrize(
+    "raw, safe",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("Ondersteuningsplan 2025 (def).PDF", "Ondersteuningsplan-2025-def.pdf"),
+        (".verborgen.txt", "verborgen.txt"),
+        ("C:\\Users\\x\\notitie ëén.docx", "notitie-een.docx"),
+        ("<script>.md", "script.md"),
+    ],
+)
 def test_safe_filename(raw, safe):
     assert safe_filename(raw) == safe
 
@@ -166,9 +202,11 @@ def test_upload_adds_documents_and_reports_bad_ones(upload_ctx, tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     good = src / "Notitie Zwaluwnest (concept).txt"
-    good.write_text("Het project Zwaluwnest brengt kinderen uit het speciaal onderwijs naar de "
-                    "reguliere basisschool in Voorbeeldstad. De gemeente betaalt het vervoer.",
-                    encoding="utf-8")
+    good.write_text(
+        "Het project Zwaluwnest brengt kinderen uit het speciaal onderwijs naar de "
+        "reguliere basisschool in Voorbeeldstad. De gemeente betaalt het vervoer.",
+        encoding="utf-8",
+    )
     broken = src / "kapot.pdf"
     broken.write_bytes(b"%PDF-1.4 dit is geen echte pdf")
     big = src / "groot.txt"
@@ -193,8 +231,10 @@ def test_upload_adds_documents_and_reports_bad_ones(upload_ctx, tmp_path):
 
 def test_failed_reupload_keeps_the_earlier_version(upload_ctx, tmp_path):
     f = tmp_path / "plan.txt"
-    f.write_text("Het Kraanvogelplan zorgt voor thuisnabij onderwijs voor ieder kind in Testdorp.",
-                 encoding="utf-8")
+    f.write_text(
+        "Het Kraanvogelplan zorgt voor thuisnabij onderwijs voor ieder kind in Testdorp.",
+        encoding="utf-8",
+    )
     upload(upload_ctx, [str(f)])
     f.write_bytes(b"")  # an empty new version is refused
     text, _ = upload(upload_ctx, [str(f)])
@@ -205,11 +245,14 @@ def test_failed_reupload_keeps_the_earlier_version(upload_ctx, tmp_path):
 
 
 def test_a_document_can_be_taken_out_of_the_index(upload_ctx, tmp_path):
-    from ui.app import remove_document, removable_documents
+    from ui.app import removable_documents, remove_document
 
     f = tmp_path / "Zwaluwnest.txt"
-    f.write_text("Het project Zwaluwnest brengt kinderen uit het speciaal onderwijs naar de "
-                 "reguliere basisschool in Voorbeeldstad.", encoding="utf-8")
+    f.write_text(
+        "Het project Zwaluwnest brengt kinderen uit het speciaal onderwijs naar de "
+        "reguliere basisschool in Voorbeeldstad.",
+        encoding="utf-8",
+    )
     upload(upload_ctx, [str(f)])
     a = upload_ctx.assistant
     plan = "stappenplan-inclusief-onderwijs-2025-2027"
@@ -243,8 +286,18 @@ def test_evaluation_tab_runs_and_shows_a_report(tmp_path, indexed_settings, assi
     md, png = latest_eval(ctx)
     assert "nog geen evaluatie" in md and png is None
     q = tmp_path / "q.jsonl"
-    q.write_text(json.dumps({"id": "a", "question": "Welke tips zijn er over leerlingenvervoer?",
-                             "lang": "nl", "evidence": ["vervoersstromen"]}) + "\n", "utf-8")
+    q.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "question": "Welke tips zijn er over leerlingenvervoer?",
+                "lang": "nl",
+                "evidence": ["vervoersstromen"],
+            }
+        )
+        + "\n",
+        "utf-8",
+    )
     md, png = run_evaluation(ctx, questions=q)
     assert md.startswith("# Eval report") and "hybrid (shipped)" in md
     assert png and png.endswith("chart.png")

@@ -1,4 +1,5 @@
-"""`inclusie serve` as a process: login, PDF links that open at the page, files it will not serve."""
+"""`inclusie serve` as a process: login, PDF links that open at the page, files it will not
+serve."""
 
 from __future__ import annotations
 
@@ -32,20 +33,37 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("serve") / "data"
     docs = data / "uploads"
     docs.mkdir(parents=True)
-    pdf = write_pdf(docs / "vervoersplan.pdf", [
-        [("h", "Vervoersplan Testgemeente"), ("p", filler(60, 1))],
-        [("h", "Leerlingenvervoer"),
-         ("p", "TIP: Laat de Zwaluwbus de leerlingen van De Klimop ophalen bij de wijkschool, "
-               "zodat zij thuisnabij naar school kunnen. " + filler(30, 2))],
-    ])
-    env = {**os.environ, "INCLUSIE_DATA_DIR": str(data), "INCLUSIE_AUTH": "ana:geheim",
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+    pdf = write_pdf(
+        docs / "vervoersplan.pdf",
+        [
+            [("h", "Vervoersplan Testgemeente"), ("p", filler(60, 1))],
+            [
+                ("h", "Leerlingenvervoer"),
+                (
+                    "p",
+                    "TIP: Laat de Zwaluwbus de leerlingen van De Klimop ophalen bij de wijkschool, "
+                    "zodat zij thuisnabij naar school kunnen. " + filler(30, 2),
+                ),
+            ],
+        ],
+    )
+    env = {
+        **os.environ,
+        "INCLUSIE_DATA_DIR": str(data),
+        "INCLUSIE_AUTH": "ana:geheim",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
     res = run_cli("ingest", str(docs), env=env)
     assert res.returncode == 0, res.stderr
     port = free_port()
     exe = Path(sys.executable).parent / "inclusie"
-    proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -102,16 +120,24 @@ def test_pdf_sources_link_to_their_page(tmp_path):
     from assistant.answer import Assistant
     from ingest.pipeline import ingest_paths
     from ingest.settings import Settings
-    from ui.app import render_sources
     from ingest.tags import Taxonomy
+    from ui.app import render_sources
 
     # Short pages: page 1 and 2 end up in one passage, so the link must follow the quoted
     # sentence (page 2), not the start of the passage (page 1).
-    pdf = write_pdf(tmp_path / "plan.pdf", [
-        [("h", "Inleiding"), ("p", filler(40, 3))],
-        [("p", "Het Reigerhuis wordt een inclusief schoolgebouw met ruimte voor zorg en onderwijs "
-               "onder één dak. " + filler(20, 4))],
-    ])
+    pdf = write_pdf(
+        tmp_path / "plan.pdf",
+        [
+            [("h", "Inleiding"), ("p", filler(40, 3))],
+            [
+                (
+                    "p",
+                    "Het Reigerhuis wordt een inclusief schoolgebouw met ruimte voor zorg en "
+                    "onderwijs onder één dak. " + filler(20, 4),
+                )
+            ],
+        ],
+    )
     settings = Settings(data_dir=tmp_path / "data")
     assert ingest_paths([pdf], settings).ok
     ans = Assistant(settings).ask("Wat wordt het Reigerhuis?")
@@ -121,5 +147,5 @@ def test_pdf_sources_link_to_their_page(tmp_path):
     assert cited.page == 1 and cited.page_end == 2, "premise: one passage over two pages"
     assert "Reigerhuis" in cited.text[first:] and cited.page_at(first) == 2
     html = render_sources(ans, Taxonomy.load())
-    assert f'/gradio_api/file={quote(str(pdf.resolve()))}#page=2' in html
+    assert f"/gradio_api/file={quote(str(pdf.resolve()))}#page=2" in html
     assert "Open de PDF op pagina 2" in html

@@ -16,9 +16,9 @@ import shutil
 import threading
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 import gradio as gr
@@ -38,20 +38,34 @@ from .limits import upload_middleware
 # Candidate example questions per theme; at start-up only those that are answered (not refused,
 # citing a passage of that theme) are offered, and a theme without one is left out.
 EXAMPLE_CANDIDATES: dict[str, list[str]] = {
-    "leerlingenvervoer": ["Wat kan de gemeente doen aan leerlingenvervoer?",
-                          "How do we approach pupil transport?"],
-    "onderwijshuisvesting": ["Welke tips geeft de handreiking over inclusieve onderwijshuisvesting?",
-                             "Wat deed Lelystad bij de bouw van schoolcampus Porteum?"],
-    "jeugdhulp en zorg": ["Hoe kan jeugdhulp binnen reguliere scholen worden ingezet?",
-                          "Wat doet 's-Hertogenbosch met jeugdhulp op basisscholen?"],
-    "overgangen": ["Waarom zijn overgangen risicovol voor leerlingen met extra ondersteuning?",
-                   "Wat zegt de handreiking over de overgang naar de arbeidsmarkt?"],
-    "samenwerking en visie": ["Hoe werken gemeente en samenwerkingsverband samen in het OOGO?",
-                              "Waarom is een gedeelde visie belangrijk?"],
-    "regulier en speciaal onderwijs": ["Hoe kunnen regulier en speciaal onderwijs samenwerken?",
-                                       "Wat is het Leernetwerk regulier-speciaal onderwijs?"],
-    "basisondersteuning": ["Wanneer moeten alle scholen voldoen aan de norm voor basisondersteuning?",
-                           "Wat is de rol van het samenwerkingsverband bij extra ondersteuning?"],
+    "leerlingenvervoer": [
+        "Wat kan de gemeente doen aan leerlingenvervoer?",
+        "How do we approach pupil transport?",
+    ],
+    "onderwijshuisvesting": [
+        "Welke tips geeft de handreiking over inclusieve onderwijshuisvesting?",
+        "Wat deed Lelystad bij de bouw van schoolcampus Porteum?",
+    ],
+    "jeugdhulp en zorg": [
+        "Hoe kan jeugdhulp binnen reguliere scholen worden ingezet?",
+        "Wat doet 's-Hertogenbosch met jeugdhulp op basisscholen?",
+    ],
+    "overgangen": [
+        "Waarom zijn overgangen risicovol voor leerlingen met extra ondersteuning?",
+        "Wat zegt de handreiking over de overgang naar de arbeidsmarkt?",
+    ],
+    "samenwerking en visie": [
+        "Hoe werken gemeente en samenwerkingsverband samen in het OOGO?",
+        "Waarom is een gedeelde visie belangrijk?",
+    ],
+    "regulier en speciaal onderwijs": [
+        "Hoe kunnen regulier en speciaal onderwijs samenwerken?",
+        "Wat is het Leernetwerk regulier-speciaal onderwijs?",
+    ],
+    "basisondersteuning": [
+        "Wanneer moeten alle scholen voldoen aan de norm voor basisondersteuning?",
+        "Wat is de rol van het samenwerkingsverband bij extra ondersteuning?",
+    ],
 }
 
 KIND_LABELS = {"tekst": "tekst", "tip": "tip", "praktijkvoorbeeld": "praktijkvoorbeeld"}
@@ -103,11 +117,16 @@ class AppContext:
     eval_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, settings: Settings, assistant: Assistant | None = None,
-               check_examples: bool = True) -> "AppContext":
+    def create(
+        cls, settings: Settings, assistant: Assistant | None = None, check_examples: bool = True
+    ) -> AppContext:
         assistant = assistant or Assistant(settings)
-        ctx = cls(settings, assistant, Taxonomy.load(settings.taxonomy_file),
-                  FeedbackStore(settings.feedback_db))
+        ctx = cls(
+            settings,
+            assistant,
+            Taxonomy.load(settings.taxonomy_file),
+            FeedbackStore(settings.feedback_db),
+        )
         if check_examples:
             ctx.examples = answerable_examples(assistant)
         return ctx
@@ -116,8 +135,10 @@ class AppContext:
     def documents(self) -> list[tuple[str, str]]:
         """(title, doc_id) of every complete document in the index."""
         states = self.assistant.store.doc_states()
-        return sorted(((s.title or s.doc_id, s.doc_id) for s in states.values() if s.complete),
-                      key=lambda t: t[0].lower())
+        return sorted(
+            ((s.title or s.doc_id, s.doc_id) for s in states.values() if s.complete),
+            key=lambda t: t[0].lower(),
+        )
 
 
 def answerable_examples(assistant: Assistant) -> dict[str, str]:
@@ -161,33 +182,46 @@ def pdf_link(p: Passage, offset: int = 0) -> str:
     if page is None or not p.source.lower().endswith(".pdf") or not Path(p.source).exists():
         return ""
     url = "/gradio_api/file=" + quote(p.source) + f"#page={page}"
-    return (f'<div><a class="pdf-link" href="{_esc(url)}" target="_blank" rel="noopener">'
-            f"Open de PDF op pagina {page}</a></div>")
+    return (
+        f'<div><a class="pdf-link" href="{_esc(url)}" target="_blank" rel="noopener">'
+        f"Open de PDF op pagina {page}</a></div>"
+    )
 
 
-def passage_card(n: int | None, p: Passage, spans: list[tuple[int, int]], taxonomy: Taxonomy) -> str:
-    labels = [f'<span class="label soort-{_esc(p.kind)}">{_esc(KIND_LABELS.get(p.kind, p.kind))}</span>']
+def passage_card(
+    n: int | None, p: Passage, spans: list[tuple[int, int]], taxonomy: Taxonomy
+) -> str:
+    labels = [
+        f'<span class="label soort-{_esc(p.kind)}">{_esc(KIND_LABELS.get(p.kind, p.kind))}</span>'
+    ]
     labels += [f'<span class="label thema">{_esc(taxonomy.label(t))}</span>' for t in p.themes]
     labels += [f'<span class="label regio">{_esc(r)}</span>' for r in p.regions]
     num = f'<span class="nr">[{n}]</span> ' if n is not None else ""
     place = f'<div class="bron-plaats">{_esc(p.location)}</div>' if p.location else ""
-    return (f'<div class="bron" data-n="{n or ""}">'
-            f'<div class="bron-kop">{num}{_esc(p.title)}</div>{place}'
-            f'<div class="labels">{"".join(labels)}</div>{pdf_link(p, min(spans)[0] if spans else 0)}'
-            f'<div class="bron-tekst">{highlighted(p, spans)}</div></div>')
+    return (
+        f'<div class="bron" data-n="{n or ""}">'
+        f'<div class="bron-kop">{num}{_esc(p.title)}</div>{place}'
+        f'<div class="labels">{"".join(labels)}</div>{pdf_link(p, min(spans)[0] if spans else 0)}'
+        f'<div class="bron-tekst">{highlighted(p, spans)}</div></div>'
+    )
 
 
 def render_sources(answer: Answer | None, taxonomy: Taxonomy, rewritten: str = "") -> str:
     if answer is None:
-        return ('<div class="bronnen"><p>Hier verschijnen de passages waarop het antwoord '
-                'steunt.</p></div>')
+        return (
+            '<div class="bronnen"><p>Hier verschijnen de passages waarop het antwoord '
+            "steunt.</p></div>"
+        )
     parts = ['<div class="bronnen">']
     if rewritten and rewritten != answer.question:
         parts.append(f'<p class="herschreven">Gezocht op: {_esc(rewritten)}</p>')
     if answer.refused:
         parts.append("<h3>Misschien relevant</h3>" if answer.related else "")
-        parts.append("<p>Deze passages beantwoorden de vraag niet, maar liggen er het dichtst "
-                     "bij.</p>" if answer.related else "")
+        parts.append(
+            "<p>Deze passages beantwoorden de vraag niet, maar liggen er het dichtst bij.</p>"
+            if answer.related
+            else ""
+        )
         parts += [passage_card(None, p, [], taxonomy) for p in answer.related]
     else:
         parts.append("<h3>Bronnen</h3>")
@@ -199,11 +233,19 @@ def render_sources(answer: Answer | None, taxonomy: Taxonomy, rewritten: str = "
 
 
 # -- handlers ----------------------------------------------------------------------------------
-def make_filters(ctx: AppContext, themes: list[str] | None, kinds: list[str] | None,
-                 regions: list[str] | None, docs: list[str] | None) -> Filters:
-    return Filters(themes=[t for t in themes or [] if t in ctx.taxonomy.theme_keys],
-                   kinds=[k for k in kinds or [] if k in KINDS],
-                   regions=list(regions or []), doc_ids=list(docs or []))
+def make_filters(
+    ctx: AppContext,
+    themes: list[str] | None,
+    kinds: list[str] | None,
+    regions: list[str] | None,
+    docs: list[str] | None,
+) -> Filters:
+    return Filters(
+        themes=[t for t in themes or [] if t in ctx.taxonomy.theme_keys],
+        kinds=[k for k in kinds or [] if k in KINDS],
+        regions=list(regions or []),
+        doc_ids=list(docs or []),
+    )
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -230,8 +272,9 @@ def answer_markdown(answer: Answer) -> str:
     return f"_{_esc(answer.notice)}_\n\n{body}" if answer.notice else body
 
 
-def respond(ctx: AppContext, message: str, history: list[dict], session: Session,
-            filters: Filters) -> Iterator[tuple[list[dict], Session, str]]:
+def respond(
+    ctx: AppContext, message: str, history: list[dict], session: Session, filters: Filters
+) -> Iterator[tuple[list[dict], Session, str]]:
     """Answer one chat message; yields (history, session, sources html) while streaming.
 
     Follow-up questions are rewritten with the session's earlier questions before retrieval;
@@ -242,15 +285,25 @@ def respond(ctx: AppContext, message: str, history: list[dict], session: Session
     message = (message or "").strip()
     history = list(history or [])
     if not message:
-        yield history, session, render_sources(session.last.answer if session.last else None,
-                                               ctx.taxonomy)
+        yield (
+            history,
+            session,
+            render_sources(session.last.answer if session.last else None, ctx.taxonomy),
+        )
         return
     limit = ctx.settings.max_question_chars
     if len(message) > limit:  # a pasted document would hold the embedder for everyone
         history.append({"role": "user", "content": _esc(message[:200]) + " …"})
-        history.append({"role": "assistant", "content": (
-            f"Deze vraag is te lang ({len(message)} tekens; hoogstens {limit}). Stel een kortere "
-            "vraag; een heel document kunt u toevoegen op het tabblad Documenten.")})
+        history.append(
+            {
+                "role": "assistant",
+                "content": (
+                    f"Deze vraag is te lang ({len(message)} tekens; hoogstens {limit}). Stel "
+                    "een kortere vraag; een heel document kunt u toevoegen op het tabblad "
+                    "Documenten."
+                ),
+            }
+        )
         yield history, session, render_sources(None, ctx.taxonomy)
         return
     history.append({"role": "user", "content": _esc(message)})
@@ -310,12 +363,21 @@ def record_like(ctx: AppContext, session: Session, index: int, liked: bool | Non
     rating = 0 if liked is None else (1 if liked else -1)
     if turn.feedback_id is None:
         turn.feedback_id = ctx.feedback.add(
-            turn.question, turn.answer.text, [c for c in turn.answer.to_json()["citations"]],
-            turn.answer.filters, rating=rating, refused=turn.answer.refused, session=session.id)
+            turn.question,
+            turn.answer.text,
+            list(turn.answer.to_json()["citations"]),
+            turn.answer.filters,
+            rating=rating,
+            refused=turn.answer.refused,
+            session=session.id,
+        )
     else:
         ctx.feedback.update(turn.feedback_id, rating=rating)
-    return {1: "Bedankt: opgeslagen als goed antwoord.", -1: "Bedankt: opgeslagen als fout "
-            "antwoord. Licht het gerust toe hieronder.", 0: "Beoordeling weggehaald."}[rating]
+    return {
+        1: "Bedankt: opgeslagen als goed antwoord.",
+        -1: "Bedankt: opgeslagen als fout antwoord. Licht het gerust toe hieronder.",
+        0: "Beoordeling weggehaald.",
+    }[rating]
 
 
 def record_comment(ctx: AppContext, session: Session, comment: str) -> str:
@@ -327,9 +389,15 @@ def record_comment(ctx: AppContext, session: Session, comment: str) -> str:
         return "Schrijf eerst een toelichting."
     if turn.feedback_id is None:
         turn.feedback_id = ctx.feedback.add(
-            turn.question, turn.answer.text, turn.answer.to_json()["citations"],
-            turn.answer.filters, rating=0, comment=comment, refused=turn.answer.refused,
-            session=session.id)
+            turn.question,
+            turn.answer.text,
+            turn.answer.to_json()["citations"],
+            turn.answer.filters,
+            rating=0,
+            comment=comment,
+            refused=turn.answer.refused,
+            session=session.id,
+        )
     else:
         ctx.feedback.update(turn.feedback_id, comment=comment)
     return "Toelichting opgeslagen bij het laatste antwoord."
@@ -354,7 +422,9 @@ def safe_filename(name: str) -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
-def upload(ctx: AppContext, paths: list[str] | None, progress=None) -> tuple[str, IngestReport | None]:
+def upload(
+    ctx: AppContext, paths: list[str] | None, progress=None
+) -> tuple[str, IngestReport | None]:
     """Store uploaded files under the data dir and ingest them; returns a Dutch report.
 
     A file that fails (bad type, too large, unreadable) is reported and removed again, and an
@@ -366,8 +436,10 @@ def upload(ctx: AppContext, paths: list[str] | None, progress=None) -> tuple[str
     s = ctx.settings
     lines: list[str] = []
     if len(paths) > s.max_upload_files:
-        lines.append(f"Er zijn {len(paths)} bestanden gekozen; per keer kunnen er "
-                     f"{s.max_upload_files}. Alleen de eerste {s.max_upload_files} worden verwerkt.")
+        lines.append(
+            f"Er zijn {len(paths)} bestanden gekozen; per keer kunnen er "
+            f"{s.max_upload_files}. Alleen de eerste {s.max_upload_files} worden verwerkt."
+        )
         paths = paths[: s.max_upload_files]
     s.uploads_dir.mkdir(parents=True, exist_ok=True)
     placed: list[tuple[Path, Path | None]] = []  # (file in uploads, backup of an earlier version)
@@ -375,13 +447,17 @@ def upload(ctx: AppContext, paths: list[str] | None, progress=None) -> tuple[str
         src = Path(p)
         name = safe_filename(src.name)
         if Path(name).suffix not in SUPPORTED:
-            lines.append(f"- **{_esc(name)}**: bestandstype wordt niet ondersteund "
-                         f"(wel: {', '.join(SUPPORTED)}).")
+            lines.append(
+                f"- **{_esc(name)}**: bestandstype wordt niet ondersteund "
+                f"(wel: {', '.join(SUPPORTED)})."
+            )
             continue
         size = src.stat().st_size if src.exists() else 0
         if size > s.max_file_bytes:
-            lines.append(f"- **{_esc(name)}**: {size / 1048576:.1f} MB is groter dan de grens van "
-                         f"{s.max_file_mb:g} MB.")
+            lines.append(
+                f"- **{_esc(name)}**: {size / 1048576:.1f} MB is groter dan de grens van "
+                f"{s.max_file_mb:g} MB."
+            )
             continue
         dest = s.uploads_dir / name
         backup = None
@@ -393,8 +469,13 @@ def upload(ctx: AppContext, paths: list[str] | None, progress=None) -> tuple[str
     report = None
     if placed:
         cb = (lambda frac, msg: progress(frac, desc=f"Inlezen: {msg}")) if progress else None
-        report = ingest_paths([d for d, _ in placed], s, progress=cb,
-                              embedder=ctx.assistant.embedder, store=ctx.assistant.store)
+        report = ingest_paths(
+            [d for d, _ in placed],
+            s,
+            progress=cb,
+            embedder=ctx.assistant.embedder,
+            store=ctx.assistant.store,
+        )
         by_path = {r.path: r for r in report.results}
         for dest, backup in placed:
             r = by_path.get(dest)
@@ -407,8 +488,11 @@ def upload(ctx: AppContext, paths: list[str] | None, progress=None) -> tuple[str
                 continue
             if backup is not None:
                 backup.unlink(missing_ok=True)
-            label = {"added": "toegevoegd", "updated": "bijgewerkt",
-                     "skipped": "ongewijzigd (stond al in de index)"}.get(r.status, r.status)
+            label = {
+                "added": "toegevoegd",
+                "updated": "bijgewerkt",
+                "skipped": "ongewijzigd (stond al in de index)",
+            }.get(r.status, r.status)
             lines.append(f"- **{_esc(dest.name)}**: {label}, {r.chunks} passages.")
         ctx.assistant.retriever.refresh()
         lines += ["", _esc(report.summary())]
@@ -418,8 +502,10 @@ def upload(ctx: AppContext, paths: list[str] | None, progress=None) -> tuple[str
 def removable_documents(ctx: AppContext) -> list[tuple[str, str]]:
     """(label, doc_id) of every document in the index, complete or not, for the remove list."""
     states = ctx.assistant.store.doc_states().values()
-    return sorted(((f"{s.title or s.doc_id} — {s.doc_id}", s.doc_id) for s in states),
-                  key=lambda t: t[0].lower())
+    return sorted(
+        ((f"{s.title or s.doc_id} — {s.doc_id}", s.doc_id) for s in states),
+        key=lambda t: t[0].lower(),
+    )
 
 
 def remove_document(ctx: AppContext, doc_id: str | None) -> str:
@@ -441,8 +527,15 @@ def remove_document(ctx: AppContext, doc_id: str | None) -> str:
 def documents_table(ctx: AppContext) -> list[list]:
     rows = []
     for s in sorted(ctx.assistant.store.doc_states().values(), key=lambda d: d.title.lower()):
-        rows.append([s.title, s.doc_kind, s.present, "ja" if s.complete else "onvolledig",
-                     Path(s.source).name if s.source else ""])
+        rows.append(
+            [
+                s.title,
+                s.doc_kind,
+                s.present,
+                "ja" if s.complete else "onvolledig",
+                Path(s.source).name if s.source else "",
+            ]
+        )
     return rows
 
 
@@ -450,13 +543,16 @@ def latest_eval(ctx: AppContext) -> tuple[str, str | None]:
     md = ctx.settings.eval_dir / "report.md"
     png = ctx.settings.eval_dir / "chart.png"
     if not md.exists():
-        return ("Er is nog geen evaluatie gedraaid. Start er een met de knop hieronder "
-                "(ongeveer een halve minuut)."), None
+        return (
+            "Er is nog geen evaluatie gedraaid. Start er een met de knop hieronder "
+            "(ongeveer een halve minuut)."
+        ), None
     return md.read_text(encoding="utf-8"), str(png) if png.exists() else None
 
 
-def run_evaluation(ctx: AppContext, progress=None,
-                   questions: Path | None = None) -> tuple[str, str | None]:
+def run_evaluation(
+    ctx: AppContext, progress=None, questions: Path | None = None
+) -> tuple[str, str | None]:
     """Run the gold questions through all configurations and write the report."""
     from evals.gold import DEFAULT_QUESTIONS, load_questions
     from evals.report import to_markdown, write_chart
@@ -469,9 +565,14 @@ def run_evaluation(ctx: AppContext, progress=None,
         qs = load_questions(questions)
         if progress:
             progress(0.05, desc="Evaluatie loopt")
-        report = run_eval(ctx.settings, qs, CONFIGS, assistant=ctx.assistant,
-                          questions_path=questions,
-                          progress=(lambda m: progress(0.5, desc=m)) if progress else None)
+        report = run_eval(
+            ctx.settings,
+            qs,
+            CONFIGS,
+            assistant=ctx.assistant,
+            questions_path=questions,
+            progress=(lambda m: progress(0.5, desc=m)) if progress else None,
+        )
         out = ctx.settings.eval_dir
         out.mkdir(parents=True, exist_ok=True)
         write_json(report, out / "report.json")
@@ -506,21 +607,38 @@ def _prune_briefings(root: Path) -> None:
             pass
 
 
-def make_briefing(ctx: AppContext, school: str, region: str | None, themes: list[str] | None,
-                  notes: str, letterlijk: bool = False) -> tuple[str, str | None, str | None]:
+def make_briefing(
+    ctx: AppContext,
+    school: str,
+    region: str | None,
+    themes: list[str] | None,
+    notes: str,
+    letterlijk: bool = False,
+) -> tuple[str, str | None, str | None]:
     """Talking points for a school visit: (Markdown preview, .md file, .docx file).
 
     Bad input gives a Dutch message as the preview and no files. The preview's document text is
     HTML-escaped like the chat's; the files are written to a fresh folder under the data dir.
     """
-    from assistant.talking_points import (BriefingError, build_briefing, to_docx, to_markdown,
-                                          write_markdown)
+    from assistant.talking_points import (
+        BriefingError,
+        build_briefing,
+        to_docx,
+        to_markdown,
+        write_markdown,
+    )
 
     if not themes:
         return "Kies minstens één thema.", None, None
     try:
-        b = build_briefing(ctx.assistant, school, region=(region or "").strip() or None,
-                           themes=list(themes), notes=notes or "", use_llm=not letterlijk)
+        b = build_briefing(
+            ctx.assistant,
+            school,
+            region=(region or "").strip() or None,
+            themes=list(themes),
+            notes=notes or "",
+            use_llm=not letterlijk,
+        )
     except (BriefingError, IndexUnavailable) as e:
         return _esc(str(e)), None, None
     root = briefings_dir(ctx.settings)
@@ -549,25 +667,38 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
     with gr.Blocks(title="Inclusie-assistent", analytics_enabled=False) as app:
         session = gr.State(Session())
-        gr.Markdown("# Inclusie-assistent\nVragen over inclusief onderwijs, beantwoord met de "
-                    "passages uit handreikingen, praktijkvoorbeelden en beleidsplannen waarop het "
-                    "antwoord steunt. U mag ook in het Engels vragen.")
+        gr.Markdown(
+            "# Inclusie-assistent\nVragen over inclusief onderwijs, beantwoord met de "
+            "passages uit handreikingen, praktijkvoorbeelden en beleidsplannen waarop het "
+            "antwoord steunt. U mag ook in het Engels vragen."
+        )
         with gr.Tabs():
             with gr.Tab("Vragen", id="vragen"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
-                        chat = gr.Chatbot(label="Gesprek", height=520, elem_id="gesprek",
-                                          feedback_options=("Like", "Dislike"),
-                                          buttons=["copy", "copy_all"],
-                                          placeholder="Stel hieronder een vraag. Elk antwoord "
-                                                      "verwijst met [n] naar een bron rechts.")
+                        chat = gr.Chatbot(
+                            label="Gesprek",
+                            height=520,
+                            elem_id="gesprek",
+                            feedback_options=("Like", "Dislike"),
+                            buttons=["copy", "copy_all"],
+                            placeholder="Stel hieronder een vraag. Elk antwoord "
+                            "verwijst met [n] naar een bron rechts.",
+                        )
                         with gr.Row():
-                            msg = gr.Textbox(label="Uw vraag", elem_id="vraag", scale=5,
-                                             placeholder="Bijvoorbeeld: Wat kan de gemeente doen "
-                                                         "aan leerlingenvervoer?",
-                                             autofocus=True, lines=1, max_lines=4)
-                            send = gr.Button("Versturen", variant="primary", scale=1,
-                                             elem_id="versturen")
+                            msg = gr.Textbox(
+                                label="Uw vraag",
+                                elem_id="vraag",
+                                scale=5,
+                                placeholder="Bijvoorbeeld: Wat kan de gemeente doen "
+                                "aan leerlingenvervoer?",
+                                autofocus=True,
+                                lines=1,
+                                max_lines=4,
+                            )
+                            send = gr.Button(
+                                "Versturen", variant="primary", scale=1, elem_id="versturen"
+                            )
                         with gr.Row():
                             clear = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", size="sm")
                         if ctx.examples:
@@ -576,95 +707,161 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                             with gr.Row(elem_id="voorbeelden"):
                                 for theme, q in ctx.examples.items():
                                     example_buttons.append(
-                                        (gr.Button(f"{tx.label(theme)}: {q}", size="sm"), q))
+                                        (gr.Button(f"{tx.label(theme)}: {q}", size="sm"), q)
+                                    )
                         else:
                             example_buttons = []
                         with gr.Accordion("Filters", open=False, elem_id="filters"):
-                            f_theme = gr.Dropdown(theme_choices, multiselect=True, label="Thema",
-                                                  elem_id="filter-thema")
-                            f_kind = gr.CheckboxGroup(kind_choices, label="Soort passage",
-                                                      elem_id="filter-soort")
-                            f_region = gr.Dropdown(region_choices, multiselect=True,
-                                                   label="Regio", elem_id="filter-regio")
-                            f_doc = gr.Dropdown(ctx.documents(), multiselect=True,
-                                                label="Document", elem_id="filter-document")
-                        with gr.Accordion("Feedback op het laatste antwoord", open=False,
-                                          elem_id="feedback") as feedback_box:
-                            gr.Markdown("Gebruik duim omhoog of omlaag bij een antwoord. Licht "
-                                        "een fout antwoord hier toe; het helpt de evaluatie.")
-                            comment = gr.Textbox(label="Toelichting (optioneel)", lines=2,
-                                                 elem_id="toelichting")
+                            f_theme = gr.Dropdown(
+                                theme_choices,
+                                multiselect=True,
+                                label="Thema",
+                                elem_id="filter-thema",
+                            )
+                            f_kind = gr.CheckboxGroup(
+                                kind_choices, label="Soort passage", elem_id="filter-soort"
+                            )
+                            f_region = gr.Dropdown(
+                                region_choices,
+                                multiselect=True,
+                                label="Regio",
+                                elem_id="filter-regio",
+                            )
+                            f_doc = gr.Dropdown(
+                                ctx.documents(),
+                                multiselect=True,
+                                label="Document",
+                                elem_id="filter-document",
+                            )
+                        with gr.Accordion(
+                            "Feedback op het laatste antwoord", open=False, elem_id="feedback"
+                        ) as feedback_box:
+                            gr.Markdown(
+                                "Gebruik duim omhoog of omlaag bij een antwoord. Licht "
+                                "een fout antwoord hier toe; het helpt de evaluatie."
+                            )
+                            comment = gr.Textbox(
+                                label="Toelichting (optioneel)", lines=2, elem_id="toelichting"
+                            )
                             save_comment = gr.Button("Toelichting opslaan", size="sm")
                             feedback_msg = gr.Markdown(elem_id="feedback-melding")
                     with gr.Column(scale=2):
-                        sources = gr.HTML(render_sources(None, tx), label="Bronnen",
-                                          elem_id="bronnen")
+                        sources = gr.HTML(
+                            render_sources(None, tx), label="Bronnen", elem_id="bronnen"
+                        )
 
             with gr.Tab("Gespreksvoorbereiding", id="gespreksvoorbereiding"):
                 from assistant.talking_points import DEFAULT_THEMES
 
-                gr.Markdown("Voorbereiding op een schoolbezoek: per thema kernpunten uit de "
-                            "documenten, tips, praktijkvoorbeelden (eerst uit de eigen regio) en "
-                            "gespreksvragen. Elk punt verwijst met [n] naar de bronnenlijst.")
+                gr.Markdown(
+                    "Voorbereiding op een schoolbezoek: per thema kernpunten uit de "
+                    "documenten, tips, praktijkvoorbeelden (eerst uit de eigen regio) en "
+                    "gespreksvragen. Elk punt verwijst met [n] naar de bronnenlijst."
+                )
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2):
-                        b_school = gr.Textbox(label="School", elem_id="briefing-school",
-                                              placeholder="Bijvoorbeeld: OBS De Regenboog, "
-                                                          "Roosendaal")
-                        b_region = gr.Dropdown(region_choices, value=None, label="Regio",
-                                               allow_custom_value=True, elem_id="briefing-regio",
-                                               info="Kies of typ de regio of gemeente; "
-                                                    "voorbeelden uit die regio komen eerst.")
+                        b_school = gr.Textbox(
+                            label="School",
+                            elem_id="briefing-school",
+                            placeholder="Bijvoorbeeld: OBS De Regenboog, Roosendaal",
+                        )
+                        b_region = gr.Dropdown(
+                            region_choices,
+                            value=None,
+                            label="Regio",
+                            allow_custom_value=True,
+                            elem_id="briefing-regio",
+                            info="Kies of typ de regio of gemeente; "
+                            "voorbeelden uit die regio komen eerst.",
+                        )
                         b_themes = gr.CheckboxGroup(
-                            theme_choices, value=[t for t in DEFAULT_THEMES if t in tx.theme_keys],
-                            label="Thema's", elem_id="briefing-themas")
-                        b_notes = gr.Textbox(label="Notities voor de aanleiding (eigen woorden)",
-                                             lines=3, elem_id="briefing-notities")
+                            theme_choices,
+                            value=[t for t in DEFAULT_THEMES if t in tx.theme_keys],
+                            label="Thema's",
+                            elem_id="briefing-themas",
+                        )
+                        b_notes = gr.Textbox(
+                            label="Notities voor de aanleiding (eigen woorden)",
+                            lines=3,
+                            elem_id="briefing-notities",
+                        )
                         b_literal = gr.Checkbox(
-                            False, label="Alleen letterlijke citaten",
+                            False,
+                            label="Alleen letterlijke citaten",
                             info="Zonder vinkje formuleert het taalmodel de punten korter; "
-                                 "elke formulering wordt gecontroleerd tegen de bron.",
-                            visible=ctx.assistant.llm is not None, elem_id="briefing-letterlijk")
-                        b_make = gr.Button("Briefing maken", variant="primary",
-                                           elem_id="briefing-maken")
+                            "elke formulering wordt gecontroleerd tegen de bron.",
+                            visible=ctx.assistant.llm is not None,
+                            elem_id="briefing-letterlijk",
+                        )
+                        b_make = gr.Button(
+                            "Briefing maken", variant="primary", elem_id="briefing-maken"
+                        )
                         with gr.Row():
-                            b_md = gr.DownloadButton("Markdown downloaden (.md)", value=None,
-                                                     interactive=False, elem_id="briefing-md")
-                            b_docx = gr.DownloadButton("Word downloaden (.docx)", value=None,
-                                                       interactive=False, elem_id="briefing-docx")
+                            b_md = gr.DownloadButton(
+                                "Markdown downloaden (.md)",
+                                value=None,
+                                interactive=False,
+                                elem_id="briefing-md",
+                            )
+                            b_docx = gr.DownloadButton(
+                                "Word downloaden (.docx)",
+                                value=None,
+                                interactive=False,
+                                elem_id="briefing-docx",
+                            )
                     with gr.Column(scale=3):
-                        b_preview = gr.Markdown("Vul de school in en kies de thema's; de briefing "
-                                                "verschijnt hier.", elem_id="briefing-preview")
+                        b_preview = gr.Markdown(
+                            "Vul de school in en kies de thema's; de briefing verschijnt hier.",
+                            elem_id="briefing-preview",
+                        )
 
             with gr.Tab("Documenten", id="documenten"):
-                gr.Markdown(f"Voeg eigen documenten toe ({', '.join(SUPPORTED)}; hoogstens "
-                            f"{ctx.settings.max_file_mb:g} MB per bestand en "
-                            f"{ctx.settings.max_upload_files} bestanden per keer). Ze zijn "
-                            "daarna direct doorzoekbaar.")
-                files = gr.File(label="Bestanden", file_count="multiple",
-                                file_types=list(SUPPORTED), elem_id="upload")
+                gr.Markdown(
+                    f"Voeg eigen documenten toe ({', '.join(SUPPORTED)}; hoogstens "
+                    f"{ctx.settings.max_file_mb:g} MB per bestand en "
+                    f"{ctx.settings.max_upload_files} bestanden per keer). Ze zijn "
+                    "daarna direct doorzoekbaar."
+                )
+                files = gr.File(
+                    label="Bestanden",
+                    file_count="multiple",
+                    file_types=list(SUPPORTED),
+                    elem_id="upload",
+                )
                 add = gr.Button("Toevoegen aan de index", variant="primary", elem_id="toevoegen")
                 upload_report = gr.Markdown(elem_id="upload-verslag")
-                docs_table = gr.Dataframe(documents_table(ctx),
-                                          headers=["Titel", "Soort", "Passages", "Compleet",
-                                                   "Bestand"],
-                                          interactive=False, label="Documenten in de index",
-                                          elem_id="documenten-tabel")
+                docs_table = gr.Dataframe(
+                    documents_table(ctx),
+                    headers=["Titel", "Soort", "Passages", "Compleet", "Bestand"],
+                    interactive=False,
+                    label="Documenten in de index",
+                    elem_id="documenten-tabel",
+                )
                 with gr.Row(equal_height=True):
-                    rm_doc = gr.Dropdown(removable_documents(ctx), value=None, scale=4,
-                                         label="Document uit de index halen",
-                                         info="Een geüpload bestand wordt mee verwijderd; een "
-                                              "bestand elders blijft staan.",
-                                         elem_id="verwijder-document")
-                    rm_btn = gr.Button("Verwijderen", variant="stop", scale=1,
-                                       elem_id="verwijderen")
+                    rm_doc = gr.Dropdown(
+                        removable_documents(ctx),
+                        value=None,
+                        scale=4,
+                        label="Document uit de index halen",
+                        info="Een geüpload bestand wordt mee verwijderd; een "
+                        "bestand elders blijft staan.",
+                        elem_id="verwijder-document",
+                    )
+                    rm_btn = gr.Button(
+                        "Verwijderen", variant="stop", scale=1, elem_id="verwijderen"
+                    )
                 rm_report = gr.Markdown(elem_id="verwijder-verslag")
 
             with gr.Tab("Evaluatie", id="evaluatie"):
                 md, png = latest_eval(ctx)
                 eval_md = gr.Markdown(md, elem_id="evaluatie-rapport")
-                eval_png = gr.Image(png, label="Vergelijking per configuratie", type="filepath",
-                                    interactive=False, elem_id="evaluatie-grafiek")
+                eval_png = gr.Image(
+                    png,
+                    label="Vergelijking per configuratie",
+                    type="filepath",
+                    interactive=False,
+                    elem_id="evaluatie-grafiek",
+                )
                 run_eval_btn = gr.Button("Nieuwe evaluatie starten", elem_id="evaluatie-start")
 
         # -- wiring ----------------------------------------------------------------------------
@@ -677,61 +874,91 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         ask_outputs = [chat, session, sources, msg]
         msg.submit(_respond, ask_inputs, ask_outputs)
         send.click(_respond, ask_inputs, ask_outputs)
+
         def _ask_example(question):
             def run(history, sess, themes, kinds, regions, docs):
                 yield from _respond(question, history, sess, themes, kinds, regions, docs)
+
             return run
 
         for btn, q in example_buttons:
-            btn.click(_ask_example(q), [chat, session, f_theme, f_kind, f_region, f_doc],
-                      ask_outputs)
+            btn.click(
+                _ask_example(q), [chat, session, f_theme, f_kind, f_region, f_doc], ask_outputs
+            )
         clear.click(lambda: new_conversation(ctx), None, [chat, session, sources, msg])
 
         def _like(data: gr.LikeData, sess):
             # The confirmation (and the comment box it points to) sits in a closed accordion,
             # whose content is not even rendered until opened: open it, or the click looks lost.
-            return record_like(ctx, sess, data.index if isinstance(data.index, int)
-                               else data.index[0], data.liked), gr.Accordion(open=True)
+            return record_like(
+                ctx, sess, data.index if isinstance(data.index, int) else data.index[0], data.liked
+            ), gr.Accordion(open=True)
 
         chat.like(_like, [session], [feedback_msg, feedback_box])
-        save_comment.click(lambda sess, c: (record_comment(ctx, sess, c), ""),
-                           [session, comment], [feedback_msg, comment])
+        save_comment.click(
+            lambda sess, c: (record_comment(ctx, sess, c), ""),
+            [session, comment],
+            [feedback_msg, comment],
+        )
 
         def _upload(paths, progress=gr.Progress()):
             text, _ = upload(ctx, paths, progress)
-            return (text, documents_table(ctx), gr.update(choices=ctx.documents()), None,
-                    gr.update(choices=removable_documents(ctx)))
+            return (
+                text,
+                documents_table(ctx),
+                gr.update(choices=ctx.documents()),
+                None,
+                gr.update(choices=removable_documents(ctx)),
+            )
 
         add.click(_upload, [files], [upload_report, docs_table, f_doc, files, rm_doc])
 
         def _remove(doc_id):
-            return (remove_document(ctx, doc_id), documents_table(ctx),
-                    gr.update(choices=ctx.documents(), value=[]),
-                    gr.update(choices=removable_documents(ctx), value=None))
+            return (
+                remove_document(ctx, doc_id),
+                documents_table(ctx),
+                gr.update(choices=ctx.documents(), value=[]),
+                gr.update(choices=removable_documents(ctx), value=None),
+            )
 
         # Ask first, in the browser: a cancelled confirmation sends no document.
-        rm_btn.click(_remove, [rm_doc], [rm_report, docs_table, f_doc, rm_doc],
-                     js="(d) => (d && window.confirm('Dit document uit de index halen? Het "
-                        "kan daarna niet meer als bron worden gebruikt.')) ? d : null")
+        rm_btn.click(
+            _remove,
+            [rm_doc],
+            [rm_report, docs_table, f_doc, rm_doc],
+            js="(d) => (d && window.confirm('Dit document uit de index halen? Het "
+            "kan daarna niet meer als bron worden gebruikt.')) ? d : null",
+        )
 
         def _run_eval(progress=gr.Progress()):
             return run_evaluation(ctx, progress)
 
         run_eval_btn.click(_run_eval, None, [eval_md, eval_png])
+
         def _briefing(school, region, themes, notes, literal):
             preview, md, docx = make_briefing(ctx, school, region, themes, notes, bool(literal))
-            return (preview, gr.update(value=md, interactive=md is not None),
-                    gr.update(value=docx, interactive=docx is not None))
+            return (
+                preview,
+                gr.update(value=md, interactive=md is not None),
+                gr.update(value=docx, interactive=docx is not None),
+            )
 
-        briefing_io = ([b_school, b_region, b_themes, b_notes, b_literal],
-                       [b_preview, b_md, b_docx])
+        briefing_io = (
+            [b_school, b_region, b_themes, b_notes, b_literal],
+            [b_preview, b_md, b_docx],
+        )
         b_make.click(_briefing, *briefing_io)
         b_school.submit(_briefing, *briefing_io)
     return app
 
 
-def launch(ctx: AppContext, host: str, port: int, auth: str | None = None,
-           prevent_thread_lock: bool = False):
+def launch(
+    ctx: AppContext,
+    host: str,
+    port: int,
+    auth: str | None = None,
+    prevent_thread_lock: bool = False,
+):
     """Start the app (the caller warns when it listens beyond this machine without a login)."""
     app = build_app(ctx)
     app.queue(default_concurrency_limit=8)
@@ -743,15 +970,27 @@ def launch(ctx: AppContext, host: str, port: int, auth: str | None = None,
         auth_pair = (user, password)
     allowed = [str(ctx.settings.corpus_dir.resolve()), str(ctx.settings.uploads_dir.resolve())]
     allowed.append(str(briefings_dir(ctx.settings).resolve()))  # talking-points downloads
-    theme = gr.themes.Soft(font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
-                           font_mono=["ui-monospace", "Consolas", "monospace"])
-    return app.launch(server_name=host, server_port=port, auth=auth_pair,
-                      auth_message="Log in om de Inclusie-assistent te gebruiken.",
-                      # bytes, not f"{mb}mb": Gradio's parser took "0.5mb" for an unknown unit
-                      allowed_paths=allowed, max_file_size=ctx.settings.max_file_bytes,
-                      app_kwargs={"middleware": [upload_middleware(ctx.settings)]},
-                      prevent_thread_lock=prevent_thread_lock, show_error=False, quiet=True,
-                      footer_links=[], theme=theme, css=CSS, share=False)
+    theme = gr.themes.Soft(
+        font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
+        font_mono=["ui-monospace", "Consolas", "monospace"],
+    )
+    return app.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth_pair,
+        auth_message="Log in om de Inclusie-assistent te gebruiken.",
+        # bytes, not f"{mb}mb": Gradio's parser took "0.5mb" for an unknown unit
+        allowed_paths=allowed,
+        max_file_size=ctx.settings.max_file_bytes,
+        app_kwargs={"middleware": [upload_middleware(ctx.settings)]},
+        prevent_thread_lock=prevent_thread_lock,
+        show_error=False,
+        quiet=True,
+        footer_links=[],
+        theme=theme,
+        css=CSS,
+        share=False,
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -762,7 +1001,8 @@ def bind_warning(host: str, auth: str | None) -> str | None:
     """The warning shown when the app would be reachable from other machines without a login."""
     if is_loopback(host) or auth:
         return None
-    return (f"WAARSCHUWING: de app luistert op {host} zonder login; iedereen die deze computer "
-            "kan bereiken kan vragen stellen en documenten toevoegen. Zet "
-            "INCLUSIE_AUTH=gebruiker:wachtwoord of gebruik --host 127.0.0.1.")
-
+    return (
+        f"WAARSCHUWING: de app luistert op {host} zonder login; iedereen die deze computer "
+        "kan bereiken kan vragen stellen en documenten toevoegen. Zet "
+        "INCLUSIE_AUTH=gebruiker:wachtwoord of gebruik --host 127.0.0.1."
+    )

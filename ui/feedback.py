@@ -47,15 +47,34 @@ class FeedbackStore:
         con.row_factory = sqlite3.Row
         return con
 
-    def add(self, question: str, answer: str, citations: list[dict], filters: dict, *,
-            rating: int, comment: str = "", refused: bool = False, session: str = "") -> int:
+    def add(
+        self,
+        question: str,
+        answer: str,
+        citations: list[dict],
+        filters: dict,
+        *,
+        rating: int,
+        comment: str = "",
+        refused: bool = False,
+        session: str = "",
+    ) -> int:
         with self._lock, self._connect() as con:
             cur = con.execute(
                 "INSERT INTO feedback (created, session, question, answer, refused, citations, "
                 "filters, rating, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (dt.datetime.now().isoformat(timespec="seconds"), session, question, answer,
-                 int(refused), json.dumps(citations, ensure_ascii=False),
-                 json.dumps(filters, ensure_ascii=False), rating, comment.strip()))
+                (
+                    dt.datetime.now().isoformat(timespec="seconds"),
+                    session,
+                    question,
+                    answer,
+                    int(refused),
+                    json.dumps(citations, ensure_ascii=False),
+                    json.dumps(filters, ensure_ascii=False),
+                    rating,
+                    comment.strip(),
+                ),
+            )
             return int(cur.lastrowid)
 
     def update(self, row_id: int, *, rating: int | None = None, comment: str | None = None) -> None:
@@ -63,8 +82,9 @@ class FeedbackStore:
             if rating is not None:
                 con.execute("UPDATE feedback SET rating = ? WHERE id = ?", (rating, row_id))
             if comment is not None:
-                con.execute("UPDATE feedback SET comment = ? WHERE id = ?",
-                            (comment.strip(), row_id))
+                con.execute(
+                    "UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip(), row_id)
+                )
 
     def rows(self) -> list[dict]:
         with self._connect() as con:
@@ -82,31 +102,37 @@ class FeedbackStore:
                 continue
             citations = json.loads(r["citations"] or "[]")
             filters = json.loads(r["filters"] or "{}")
-            themes = sorted({t for c in citations for t in c.get("themes", [])}
-                            | set(filters.get("themes", [])))
-            out.append({
-                "id": f"fb{r['id']:04d}",
-                "question": r["question"],
-                "lang": detect_language(r["question"]),
-                "answerable": not r["refused"],
-                "evidence": [],
-                "themes": themes,
-                "must_contain": [],
-                "type": "feedback",
-                "doc": "",
-                "draft": True,
-                "comment": r["comment"],
-                "answer_given": r["answer"],
-                "cited": [c.get("doc_id", "") + (f" p.{c['page']}" if c.get("page") else "")
-                          for c in citations],
-                "created": r["created"],
-            })
+            themes = sorted(
+                {t for c in citations for t in c.get("themes", [])} | set(filters.get("themes", []))
+            )
+            out.append(
+                {
+                    "id": f"fb{r['id']:04d}",
+                    "question": r["question"],
+                    "lang": detect_language(r["question"]),
+                    "answerable": not r["refused"],
+                    "evidence": [],
+                    "themes": themes,
+                    "must_contain": [],
+                    "type": "feedback",
+                    "doc": "",
+                    "draft": True,
+                    "comment": r["comment"],
+                    "answer_given": r["answer"],
+                    "cited": [
+                        c.get("doc_id", "") + (f" p.{c['page']}" if c.get("page") else "")
+                        for c in citations
+                    ],
+                    "created": r["created"],
+                }
+            )
         return out
 
 
 def export_drafts(store: FeedbackStore, out: Path) -> int:
     drafts = store.drafts()
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drafts),
-                   encoding="utf-8")
+    out.write_text(
+        "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drafts), encoding="utf-8"
+    )
     return len(drafts)

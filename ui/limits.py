@@ -42,8 +42,11 @@ class UploadLimit:
         self.message = message.encode("utf-8")
 
     async def __call__(self, scope, receive, send):
-        if (scope["type"] != "http" or scope.get("method") != "POST"
-                or not scope.get("path", "").rstrip("/").endswith("/upload")):
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or not scope.get("path", "").rstrip("/").endswith("/upload")
+        ):
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
@@ -80,14 +83,23 @@ class UploadLimit:
                 await self._reject(send)
 
     async def _reject(self, send) -> None:
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                (b"content-length", str(len(self.message)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(self.message)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": self.message})
 
 
 def upload_middleware(settings: Settings) -> Middleware:
     limit = upload_body_limit(settings)
-    message = (f"Te veel of te grote bestanden in één keer: hoogstens "
-               f"{settings.max_upload_files} bestanden van {settings.max_file_mb:g} MB.")
+    message = (
+        f"Te veel of te grote bestanden in één keer: hoogstens "
+        f"{settings.max_upload_files} bestanden van {settings.max_file_mb:g} MB."
+    )
     return Middleware(UploadLimit, limit=limit, message=message)
