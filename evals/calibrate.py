@@ -30,7 +30,8 @@ W_PASSAGE = (0.0, 0.25, 0.5, 0.75, 1.0)
 W_COVERAGE = (0.0, 0.025, 0.05, 0.1, 0.15)
 
 
-def _features(assistant: Assistant, questions: list[Question]) -> list[dict]:
+def refusal_features(assistant: Assistant, questions: list[Question]) -> list[dict]:
+    """Per question what the refusal model looks at (passage, sentence, coverage, type)."""
     rows = []
     for q in questions:
         r = assistant.search(q.question)
@@ -74,7 +75,7 @@ def fit_calibration(
 ) -> tuple[Calibration, dict]:
     """Fit weights and thresholds; returns the calibration and the figures behind it."""
     assistant = assistant or Assistant(settings)
-    rows = _features(assistant, questions)
+    rows = refusal_features(assistant, questions)
     best = None
     for wp, wc in itertools.product(W_PASSAGE, W_COVERAGE):
         per_lang = {}
@@ -110,17 +111,19 @@ def fit_calibration(
     return cal, figures
 
 
-def _figures(rows: list[dict], cal: Calibration) -> dict:
-    def refused(r: dict) -> bool:
-        s = cal.w_passage * r["pb"] + (1 - cal.w_passage) * r["sb"] + cal.w_coverage * r["cov"]
-        return not r["type_ok"] or s < cal.threshold(r["lang"])
+def refused(r: dict, cal: Calibration) -> bool:
+    """Would ``cal`` refuse the question behind this feature row?"""
+    s = cal.w_passage * r["pb"] + (1 - cal.w_passage) * r["sb"] + cal.w_coverage * r["cov"]
+    return not r["type_ok"] or s < cal.threshold(r["lang"])
 
+
+def _figures(rows: list[dict], cal: Calibration) -> dict:
     una = [r for r in rows if not r["answerable"]]
     ans = [r for r in rows if r["answerable"]]
     return {
         "questions": len(rows),
-        "refusal_recall": sum(map(refused, una)) / len(una) if una else None,
-        "false_refusal_rate": sum(map(refused, ans)) / len(ans) if ans else None,
+        "refusal_recall": sum(refused(r, cal) for r in una) / len(una) if una else None,
+        "false_refusal_rate": sum(refused(r, cal) for r in ans) / len(ans) if ans else None,
     }
 
 

@@ -90,6 +90,12 @@ def _best(rows: list[dict]) -> tuple[float, tuple, float]:
     return best
 
 
+def supported(r: dict, cal: SupportCalibration) -> bool:
+    """Does ``cal`` label the pair behind this feature row as supported?"""
+    w = (cal.w_overlap, cal.number_penalty, cal.negation_penalty, cal.absolute_penalty)
+    return _score(r, w) >= cal.supported
+
+
 def _agreement(rows: list[dict], w: tuple, t: float) -> float:
     return float(np.mean([(_score(r, w) >= t) == r["supported"] for r in rows])) if rows else 0.0
 
