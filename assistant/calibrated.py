@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TypeVar
@@ -17,4 +18,5 @@ def load_fitted(cls: type[T], path: Path) -> T:
     if not path.exists():
         return cls()
     data = json.loads(path.read_text(encoding="utf-8"))
-    return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in data.items() if k in known})

@@ -4,9 +4,11 @@ With a language model configured the model rewrites it; otherwise (or when the m
 rule does: a short question that starts like a continuation, or names only a place or a theme,
 borrows the previous question and adds or swaps the new part.
 
->>> rewrite_rule("en in Lelystad?", ["Wat doet de gemeente aan huisvesting?"])
+>>> from ingest.settings import BUNDLED_TAXONOMY
+>>> tx = Taxonomy.load(BUNDLED_TAXONOMY)
+>>> rewrite_rule("en in Lelystad?", ["Wat doet de gemeente aan huisvesting?"], tx)
 'Wat doet de gemeente aan huisvesting in Lelystad?'
->>> rewrite_rule("Wat is het OOGO?", ["Wat doet de gemeente aan huisvesting?"])
+>>> rewrite_rule("Wat is het OOGO?", ["Wat doet de gemeente aan huisvesting?"], tx)
 'Wat is het OOGO?'
 """
 
@@ -30,21 +32,21 @@ _QUESTION_WORD = re.compile(
 )
 
 
-def is_follow_up(question: str, taxonomy: Taxonomy | None = None) -> bool:
+def is_follow_up(question: str, taxonomy: Taxonomy) -> bool:
     """Does the question lean on the previous one (continuation word, or a bare place/theme)?"""
     if _CONTINUATION.match(question):
         return True
     if len(words(question)) <= 3 and not _QUESTION_WORD.match(question):
-        tx = taxonomy or Taxonomy.load()
+        tx = taxonomy
         return bool(tx.regions_for(question) or tx.themes_for(question))
     return False
 
 
-def rewrite_rule(question: str, history: list[str], taxonomy: Taxonomy | None = None) -> str:
+def rewrite_rule(question: str, history: list[str], taxonomy: Taxonomy) -> str:
     """Standalone question without a language model (see module docstring)."""
     if not history or not is_follow_up(question, taxonomy):
         return question
-    tx = taxonomy or Taxonomy.load()
+    tx = taxonomy
     previous = history[-1].strip()
     addition = _CONTINUATION.sub("", question).strip().rstrip("?").strip()
     if not addition:
@@ -54,7 +56,9 @@ def rewrite_rule(question: str, history: list[str], taxonomy: Taxonomy | None = 
     if new_regions:
         # A new place takes the place of the previous one; otherwise it is added.
         said = next(
-            pat.search(addition).group(0) for name, pat in tx.regions if name in new_regions
+            m.group(0)
+            for name, pat in tx.regions
+            if name in new_regions and (m := pat.search(addition))
         )
         for name, pat in tx.regions:
             if name not in new_regions and pat.search(base):

@@ -7,7 +7,7 @@ sentence with the [n] of its passages. Nothing here decides whether the answer i
 
 Construction touches no network; the client is created on first use.
 
->>> llm = LLMAnswerer(Settings(llm_base_url="http://127.0.0.1:9/v1"))   # doctest: +SKIP
+>>> llm = LLMAnswerer(LLMSettings(llm_base_url="http://127.0.0.1:9/v1"))   # doctest: +SKIP
 >>> "".join(llm.stream("Wat is OOGO?", passages, "nl"))                 # doctest: +SKIP
 """
 
@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from pydantic import SecretStr
 
 from ingest.passage import Passage
-from ingest.settings import Settings
+from ingest.settings import LLMSettings
 
 NO_ANSWER = "GEEN_ANTWOORD"
 
@@ -45,7 +47,8 @@ question that can be understood without the conversation. Keep its language. Rep
 question only."""
 
 
-def _attr(value: str) -> str:
+def xml_attr(value: str) -> str:
+    """A value that can stand inside a double-quoted attribute of the passage markup."""
     return value.replace('"', "'").replace("<", "(").replace(">", ")")
 
 
@@ -54,9 +57,9 @@ def passages_block(passages: list[Passage]) -> str:
     parts = ["<passages>"]
     for n, p in enumerate(passages, 1):
         text = re.sub(r"</?\s*passages?\b[^>]*>", " ", p.text, flags=re.I)
-        attrs = f'n="{n}" document="{_attr(p.title)}"'
+        attrs = f'n="{n}" document="{xml_attr(p.title)}"'
         if p.section:
-            attrs += f' section="{_attr(p.section)}"'
+            attrs += f' section="{xml_attr(p.section)}"'
         if p.page is not None:
             attrs += f' page="{p.page}"'
         parts.append(f"<passage {attrs}>\n{text}\n</passage>")
@@ -96,12 +99,12 @@ def _classify(err: Exception) -> LLMUnavailable:
 class LLMAnswerer:
     """Talks to the configured endpoint with langchain-openai's ChatOpenAI."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: LLMSettings):
         if not settings.llm_base_url:
             raise ValueError("no LLM endpoint configured (INCLUSIE_LLM_BASE_URL)")
         self.settings = settings
         self.model_name = settings.llm_model
-        self._client = None
+        self._client: Any = None  # langchain_openai.ChatOpenAI, created on first use
         self._lock = threading.Lock()
 
     @property
@@ -115,7 +118,7 @@ class LLMAnswerer:
                         raise LLMUnavailable("not_installed", str(e)) from None
 
                     s = self.settings
-                    key = s.llm_api_key.get_secret_value() if s.llm_api_key else "not-needed"
+                    key = s.llm_api_key or SecretStr("not-needed")
                     self._client = ChatOpenAI(
                         model=s.llm_model,
                         base_url=s.llm_base_url,

@@ -11,7 +11,7 @@ the question's content words that occur in the index vocabulary. A Dutch questio
 weight; "How do we approach pupil transport?" gives BM25 nothing to say and a weight of zero;
 "What did Lelystad do?" lets BM25 contribute through the name.
 
->>> r = HybridRetriever(Settings())
+>>> r = HybridRetriever(getfixture("indexed_settings"))   # an index of the bundled corpus
 >>> [p.kind for p in r.search("Wat kan de gemeente doen aan leerlingenvervoer?", k=3).passages][:1]
 ['tekst']
 """
@@ -31,12 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.chunk import lexical_text
 from ingest.embeddings import Embedder, get_embedder
 from ingest.passage import Passage
-from ingest.pipeline import open_store
+from ingest.sentences import lexical_text
 from ingest.settings import Settings
-from ingest.store import Store
+from ingest.store import Store, open_store
+from ingest.tags import Taxonomy
 
 from .text import analyze, content_words, detect_language, stem, surface_words, words
 
@@ -281,10 +281,11 @@ class HybridRetriever:
         store: Store | None = None,
         embedder: Embedder | None = None,
         bm25_weight: float = 1.0,
+        taxonomy: Taxonomy | None = None,
     ):
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
-        self.store = store or open_store(settings, self.embedder)
+        self.store = store or open_store(settings, self.embedder.id, taxonomy)
         self.bm25_weight = bm25_weight
         self._lexical: LexicalIndex | None = None
         self._revision: str | None = None
@@ -472,7 +473,7 @@ class HybridRetriever:
             dense[pid] = float(np.dot(q, np.asarray(vec, dtype=np.float32)))
         missing = [pid for pid in pool if pid not in sent]
         for pid, rows in self.store.sentence_vectors(missing).items():
-            sent[pid] = max(float(np.dot(q, np.asarray(v, dtype=np.float32))) for _, _, v in rows)
+            sent[pid] = max(float(np.dot(q, s.vector)) for s in rows)
         lex_ids = {p.id: i for i, p in enumerate(lex.passages)}
         for pid in pool:
             if pid not in by_id and pid in lex_ids:

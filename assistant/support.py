@@ -8,22 +8,26 @@
    maps to supported / weak / unsupported with thresholds calibrated on labelled pairs
    (evals/support_pairs.jsonl, see ``evals.support_calibration``).
 
->>> parse_cited("Dit klopt [1]. Dit ook [2][9].", n_passages=2)[0][1].citations
+>>> parse_cited("Dit klopt [1]. Dit ook [2][9].", n_passages=2)[1][1].citations
 [2]
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ingest.embeddings import Embedder
 from ingest.passage import Passage
+from ingest.sentences import Sentence, sentence_spans
+from ingest.store import Store
 
 from .calibrated import load_fitted
+from .quotes import SIMILARITY, score_sentences
+from .records import CitedSentence, Support
 from .text import analyze, content_words, surface_words, words
 
 SUPPORT_CALIBRATION = Path(__file__).with_name("support_calibration.json")
@@ -97,20 +101,13 @@ _NUMBER_WORDS = {
 }
 
 
-@dataclass
-class GeneratedSentence:
-    text: str  # without markers
-    citations: list[int] = field(default_factory=list)
-    support: str = "unsupported"  # supported | weak | unsupported
-    score: float = 0.0
+def parse_cited(answer: str, n_passages: int) -> tuple[list[str], list[CitedSentence]]:
+    """Sentences and their valid citations; returns (removed markers, sentences).
 
-
-def parse_cited(answer: str, n_passages: int) -> tuple[list[str], list[GeneratedSentence]]:
-    """Sentences and their valid citations; returns (removed markers, sentences)."""
-    from ingest.chunk import sentence_spans
-
+    The sentences are ``CitedSentence.generated``: not quotes, support not yet checked.
+    """
     removed: list[str] = []
-    out: list[GeneratedSentence] = []
+    out: list[CitedSentence] = []
     # Markers stay attached to the sentence before them: "... kosten [1]. Daarnaast ..." splits
     # after the marker, so move a marker that follows the full stop back in front of it.
     text = re.sub(r"([.!?])\s*((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)", r" \2\1 ", answer.strip())
@@ -128,7 +125,7 @@ def parse_cited(answer: str, n_passages: int) -> tuple[list[str], list[Generated
         clean = re.sub(r"\s+([.!?,;:])", r"\1", _MARKER.sub("", sent)).strip()
         clean = re.sub(r"\s{2,}", " ", clean)
         if len(words(clean)) >= 2:
-            out.append(GeneratedSentence(clean, cites))
+            out.append(CitedSentence.generated(clean, cites))
         elif out and cites:  # a marker on its own line belongs to the sentence before it
             out[-1].citations += [c for c in cites if c not in out[-1].citations]
     return removed, out
@@ -160,7 +157,10 @@ class SupportChecker:
     """Scores sentences against passages with e5 similarity and word overlap."""
 
     def __init__(
-        self, embedder: Embedder, store=None, calibration: SupportCalibration | None = None
+        self,
+        embedder: Embedder,
+        store: Store | None = None,
+        calibration: SupportCalibration | None = None,
     ):
         self.embedder = embedder
         self.store = store
@@ -170,15 +170,14 @@ class SupportChecker:
         self,
         sentence: str,
         passage: Passage,
-        passage_sentences: list[np.ndarray] | None = None,
+        passage_sentences: list[Sentence] | None = None,
         sentence_vec: np.ndarray | None = None,
     ) -> dict[str, float]:
         """Similarity, overlap and mismatches of one sentence against one passage.
 
-        ``passage_sentences`` are the stored embeddings of the passage's sentences, in text order.
+        ``passage_sentences`` are the passage's stored sentences with their vectors, in text
+        order; without them (or when they do not match the passage) they are embedded here.
         """
-        from ingest.chunk import sentence_spans
-
         q = (
             sentence_vec
             if sentence_vec is not None
@@ -186,15 +185,19 @@ class SupportChecker:
         )
         spans = sentence_spans(passage.text) or [(0, len(passage.text))]
         if passage_sentences is None or len(passage_sentences) != len(spans):
+            vectors = self.embedder.embed_documents([passage.text[a:b] for a, b in spans])
             passage_sentences = [
-                np.asarray(v, dtype=np.float32)
-                for v in self.embedder.embed_documents([passage.text[a:b] for a, b in spans])
+                Sentence(passage.id, i, a, b, np.asarray(v, dtype=np.float32))
+                for i, ((a, b), v) in enumerate(zip(spans, vectors, strict=True))
             ]
-        sims = [float(np.dot(q, v)) for v in passage_sentences]
-        best = int(np.argmax(sims))
-        sim = sims[best]
+        closest = score_sentences(
+            sentence, q, [passage], {passage.id: passage_sentences}, SIMILARITY
+        )[0]
+        best, sim = closest.index, closest.sim
         # The closest passage sentence and its neighbours: what the claim would rest on.
-        near = " ".join(passage.text[a:b] for a, b in spans[max(0, best - 1) : best + 2])
+        near = " ".join(
+            passage.text[s.start : s.end] for s in passage_sentences[max(0, best - 1) : best + 2]
+        )
         s_words, n_words = set(words(sentence)), set(words(near))
         negation = float(bool(s_words & _NEGATION) != bool(n_words & _NEGATION))
         absolute = float(len((s_words & _ABSOLUTE) - set(words(passage.text))))
@@ -227,11 +230,11 @@ class SupportChecker:
             - c.absolute_penalty * feats.get("absolute", 0.0)
         )
 
-    def label(self, score: float) -> str:
+    def label(self, score: float) -> Support:
         c = self.calibration
         return "supported" if score >= c.supported else "weak" if score >= c.weak else "unsupported"
 
-    def check(self, sentences: list[GeneratedSentence], passages: list[Passage]) -> None:
+    def check(self, sentences: list[CitedSentence], passages: list[Passage]) -> None:
         """Set ``support`` and ``score`` on each sentence (in place)."""
         vectors = self.store.sentence_vectors([p.id for p in passages]) if self.store else {}
         qvecs = self.embedder.embed_queries([s.text for s in sentences]) if sentences else []
@@ -242,7 +245,7 @@ class SupportChecker:
             best = -1.0
             for n in s.citations:
                 p = passages[n - 1]
-                stored = [np.asarray(v, dtype=np.float32) for _, _, v in vectors.get(p.id, [])]
+                stored = vectors.get(p.id, [])
                 feats = self.features(s.text, p, stored or None, np.asarray(qv, dtype=np.float32))
                 best = max(best, self.score(feats))
             s.score = best

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    /work/venv/bin/python benchmarks/bench_foundation.py [--json figures.json]
+    .venv/bin/python benchmarks/bench_foundation.py [--json figures.json]
 
 What it measures (all on the bundled corpus, in a fresh temporary data dir, embedded Chroma):
 

@@ -2,12 +2,12 @@
 
 Run from the repository root:
 
-    /work/venv/bin/python benchmarks/load_chat.py                     # both setups, 20 users, 60 s
-    /work/venv/bin/python benchmarks/load_chat.py --setup one --users 10 --seconds 120
-    /work/venv/bin/python benchmarks/load_chat.py --setup two         # the team deployment only
-    /work/venv/bin/python benchmarks/load_chat.py --data-dir data     # reuse an existing index
-    /work/venv/bin/python benchmarks/load_chat.py --url http://127.0.0.1:7860/ --pid 12345
-    /work/venv/bin/python benchmarks/load_chat.py --setup one --embed-threads 1
+    .venv/bin/python benchmarks/load_chat.py                     # both setups, 20 users, 60 s
+    .venv/bin/python benchmarks/load_chat.py --setup one --users 10 --seconds 120
+    .venv/bin/python benchmarks/load_chat.py --setup two         # the team deployment only
+    .venv/bin/python benchmarks/load_chat.py --data-dir data     # reuse an existing index
+    .venv/bin/python benchmarks/load_chat.py --url http://127.0.0.1:7860/ --pid 12345
+    .venv/bin/python benchmarks/load_chat.py --setup one --embed-threads 1
 
 Two setups, run one after the other (``--setup both``, the default):
 
@@ -65,7 +65,7 @@ from _common import (
     stop_process,
 )
 
-from ui.app import last_answer
+from ui.handlers import last_answer
 
 REFUSAL = "De documenten geven geen antwoord"
 START_DEADLINE = 180  # seconds for `inclusie serve` to answer GET /

@@ -2,8 +2,8 @@
 
 Run from the repository root, on an index built by benchmarks/scale.py (--keep):
 
-    /work/venv/bin/python benchmarks/refresh.py --data-dir /tmp/scale/data-100x
-    /work/venv/bin/python benchmarks/refresh.py --data-dir /tmp/scale/data-100x --code /tmp/old-checkout
+    .venv/bin/python benchmarks/refresh.py --data-dir /tmp/scale/data-100x
+    .venv/bin/python benchmarks/refresh.py --data-dir /tmp/scale/data-100x --code /tmp/old-checkout
 
 One process (this one) opens the index and asks questions from evals/*.jsonl back to back, one
 at a time, as a chat user would. After a few seconds a second process (``inclusie ingest``)

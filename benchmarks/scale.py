@@ -2,10 +2,10 @@
 
 Run from the repository root:
 
-    /work/venv/bin/python benchmarks/scale.py                       # 1x, 10x, 100x (~30 min, 2 cores)
-    /work/venv/bin/python benchmarks/scale.py --scales 1,10 --json scale.json
-    /work/venv/bin/python benchmarks/scale.py --work /tmp/scale --keep          # keep corpora + indexes
-    /work/venv/bin/python benchmarks/scale.py --work /tmp/scale --reuse         # measure a kept index again
+    .venv/bin/python benchmarks/scale.py                       # 1x, 10x, 100x (~30 min, 2 cores)
+    .venv/bin/python benchmarks/scale.py --scales 1,10 --json scale.json
+    .venv/bin/python benchmarks/scale.py --work /tmp/scale --keep          # keep corpora + indexes
+    .venv/bin/python benchmarks/scale.py --work /tmp/scale --reuse         # measure a kept index again
 
 Corpora. ``Nx`` is the bundled corpus/*.txt plus N-1 variants of every document, with distinct
 file names (``<name>--v007.txt``) and catalog entries (title "... (variant 7)"). A variant is
@@ -154,7 +154,7 @@ def child_ingest(corpus: str, data: str) -> None:
 
     report = ingest_paths([Path(corpus)], settings, progress=progress)
     t2 = time.perf_counter()
-    from ingest.pipeline import open_store
+    from ingest.store import open_store
 
     store = open_store(settings)
     _, sentences = store._collections()

@@ -21,7 +21,8 @@ import json
 import math
 from pathlib import Path
 
-from assistant.answer import CALIBRATION_FILE, Assistant, Calibration
+from assistant.answer import Assistant
+from assistant.compose import CALIBRATION_FILE, Calibration
 from ingest.settings import Settings
 
 from .gold import Question
@@ -35,8 +36,8 @@ def refusal_features(assistant: Assistant, questions: list[Question]) -> list[di
     rows = []
     for q in questions:
         r = assistant.search(q.question)
-        cands = assistant._candidates(q.question, r)
-        ev = assistant.evidence(q.question, r, cands)
+        cands = assistant.composer.candidates(q.question, r)
+        ev = assistant.composer.evidence(q.question, r, cands)
         rows.append(
             {
                 "id": q.id,
@@ -76,7 +77,7 @@ def fit_calibration(
     """Fit weights and thresholds; returns the calibration and the figures behind it."""
     assistant = assistant or Assistant(settings)
     rows = refusal_features(assistant, questions)
-    best = None
+    best: tuple | None = None
     for wp, wc in itertools.product(W_PASSAGE, W_COVERAGE):
         per_lang = {}
         for lang in ("nl", "en"):
@@ -97,6 +98,7 @@ def fit_calibration(
         )
         if best is None or key > best[0]:
             best = (key, wp, wc, per_lang)
+    assert best is not None
     _, wp, wc, per_lang = best
     cal = dataclasses.replace(
         Calibration(),

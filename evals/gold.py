@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from ingest.errors import InputError
 from ingest.passage import Passage
 
 DEFAULT_QUESTIONS = Path(__file__).with_name("questions.jsonl")
@@ -32,7 +33,7 @@ class Question(BaseModel):
     doc: str = ""
 
 
-class GoldSetError(ValueError):
+class GoldSetError(InputError):
     """The question file is not usable; the message names the line and the reason."""
 
 

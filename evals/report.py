@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 from .metrics import reciprocal_rank
@@ -200,3 +201,16 @@ def write_chart(report: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def write_report(report: dict, out: Path, comparison: list[dict] | None = None) -> Path:
+    """``report.json``, ``report.md`` and ``chart.png`` in ``out`` (created when missing); the
+    CLI and the web app write a run the same way. Returns the Markdown file."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    md = out / "report.md"
+    md.write_text(to_markdown(report, comparison), encoding="utf-8")
+    write_chart(report, out / "chart.png")
+    return md

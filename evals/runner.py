@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -18,9 +17,8 @@ from pathlib import Path
 
 from assistant.answer import Assistant, verify
 from ingest.settings import Settings
-from ingest.tags import Taxonomy
 
-from .gold import Question, check_evidence, is_relevant, normalize
+from .gold import GoldSetError, Question, check_evidence, is_relevant, normalize
 from .metrics import QuestionResult, summarize
 
 CONFIGS = ("bm25", "dense", "hybrid")
@@ -116,17 +114,17 @@ def run_eval(
     passages = assistant.store.all_passages()
     problems = check_evidence(questions, passages, questions_path)
     if problems:
-        raise ValueError("De gold set past niet bij de index:\n" + "\n".join(problems))
+        raise GoldSetError("De gold set past niet bij de index:\n" + "\n".join(problems))
     n_rel = {q.id: sum(is_relevant(q, p.text) for p in passages) for q in questions}
     # Warm up: the first call loads the model and BM25; that is not a per-question cost.
     assistant.search("warm-up", k=1)
-    taxonomy = Taxonomy.load(settings.taxonomy_file)
+    taxonomy = assistant.taxonomy
     results: dict[str, list[QuestionResult]] = {}
     for mode in configs:
         if progress:
             progress(f"configuratie {mode}: {len(questions)} vragen")
         results[mode] = [_run_one(assistant, q, mode, n_rel[q.id]) for q in questions]
-    docs = {}
+    docs: dict[str, str] = {}
     for p in passages:
         docs.setdefault(p.doc_id, p.title)
     qpath = questions_path
@@ -180,7 +178,3 @@ def compare(new: dict, old: dict, tolerance: float) -> list[dict]:
                 }
             )
     return rows
-
-
-def write_json(report: dict, path: Path) -> None:
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -51,7 +51,7 @@ def pair_features(assistant: Assistant, pairs: list[dict]) -> list[dict]:
         passage = next((p for p in passages if needle in normalize(p.text)), None)
         if passage is None:
             raise ValueError(f"{pair['id']}: evidence not found in the index: {pair['evidence']!r}")
-        stored = [np.asarray(v, dtype=np.float32) for _, _, v in vectors.get(passage.id, [])]
+        stored = vectors.get(passage.id, [])
         feats = checker.features(pair["sentence"], passage, stored or None)
         rows.append(
             {
@@ -114,7 +114,7 @@ def fit_support(
         test = [r for i, r in enumerate(rows) if i in test_idx]
         _, fw, ft = _best(train)
         hits += [(_score(r, fw) >= ft) == r["supported"] for r in test]
-    figures = {
+    figures: dict = {
         "pairs": len(rows),
         "agreement": round(acc, 4),
         "agreement_cv": round(float(np.mean(hits)), 4),
@@ -135,7 +135,7 @@ def fit_support(
         absolute_penalty=absl,
         supported=round(t, 4),
         weak=round(t - WEAK_BAND, 4),
-        agreement=figures["agreement_cv"],
+        agreement=float(figures["agreement_cv"]),
         source=f"fitted on {len(rows)} labelled pairs, {dt.date.today().isoformat()}",
     )
     return cal, figures

@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
@@ -58,7 +59,7 @@ class E5Embeddings(Embedder):
     dim = 384
 
     def __init__(self, num_threads: int | None = None):
-        self._model = None
+        self._model: Any = None
         self._num_threads = num_threads
         # The C engine is not shown to be re-entrant: one call at a time per model.
         self._lock = threading.Lock()
@@ -109,7 +110,7 @@ class SentenceTransformerEmbeddings(Embedder):
         self.name = name
         self.device = device
         self._num_threads = num_threads
-        self._model = None
+        self._model: Any = None
         self._lock = threading.Lock()
         self.id = "st-" + name.strip("/").replace("/", "--")
         # e5-family models expect "query: " / "passage: " prefixes.

@@ -145,9 +145,9 @@ def _load_pdf(path: Path, data: bytes, sha: str) -> RawDocument:
         if reader.is_encrypted:
             # Many PDFs are "encrypted" with an empty user password and open fine.
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))
             except Exception:
-                ok = 0
+                ok = False
             if not ok:
                 raise IngestError(path, "PDF is beveiligd met een wachtwoord")
         pages = [Page(i + 1, _page_text(page)) for i, page in enumerate(reader.pages)]

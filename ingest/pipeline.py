@@ -1,6 +1,8 @@
 """load -> clean -> chunk -> tag -> embed -> store, incrementally and crash-safe.
 
->>> report = ingest_paths([Path("corpus")], Settings(data_dir="/tmp/inclusie-doctest"))
+>>> from ingest.settings import BUNDLED_CORPUS
+>>> plan = BUNDLED_CORPUS / "stappenplan-inclusief-onderwijs-2025-2027.txt"
+>>> report = ingest_paths([plan], Settings(data_dir=getfixture("tmp_path")))
 >>> report.ok
 True
 """
@@ -20,14 +22,15 @@ from pathlib import Path
 
 import yaml
 
-from .chunk import chunk_document, embed_text, sentence_spans
+from .chunk import chunk_document
 from .clean import clean_pages
 from .embeddings import Embedder, get_embedder
 from .errors import IngestError, UnsupportedFile
 from .loaders import RawDocument, file_sha256, iter_files, parse_file, read_checked
 from .passage import Passage
+from .sentences import Sentence, embed_text, passage_sentences
 from .settings import Settings
-from .store import SentenceRecord, Store
+from .store import Store, open_store
 from .tags import Taxonomy
 
 Progress = Callable[[float, str], None]
@@ -123,15 +126,6 @@ def _doc_id(path: Path, states: dict, seen: dict[str, Path]) -> str:
     return candidates[-1]
 
 
-def open_store(
-    settings: Settings, embedder: Embedder | None = None, taxonomy: Taxonomy | None = None
-) -> Store:
-    """The store for the configured embedder; no model is loaded for this."""
-    embedder = embedder or get_embedder(settings)
-    taxonomy = taxonomy or Taxonomy.load(settings.taxonomy_file)
-    return Store(settings, embedder.id, taxonomy.fingerprint)
-
-
 def _catalog_for(path: Path, roots: list[Path]) -> dict:
     """Catalog entry for a file: catalog.yaml next to it, else in the folder given on the CLI."""
     for folder in [path.parent, *roots]:
@@ -212,6 +206,7 @@ def ingest_paths(
     progress: Progress | None = None,
     embedder: Embedder | None = None,
     store: Store | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> IngestReport:
     """Ingest files and folders (recursively). Unchanged documents are skipped.
 
@@ -219,8 +214,9 @@ def ingest_paths(
     documents is touched. With ``prune``, documents whose source file is gone are removed.
     """
     embedder = embedder or get_embedder(settings)
-    taxonomy = Taxonomy.load(settings.taxonomy_file)
-    store = store or open_store(settings, embedder, taxonomy)
+    # Read here, at the start of every run: an edited vocabulary changes the index fingerprint.
+    taxonomy = taxonomy or Taxonomy.load(settings.taxonomy_file)
+    store = store or open_store(settings, embedder.id, taxonomy)
     report = IngestReport()
     roots = [p for p in paths if p.is_dir()]
     files = list(iter_files(paths))
@@ -324,10 +320,12 @@ def _embed(
     n_files: int,
     name: str,
 ):
-    sentences: list[SentenceRecord] = []
+    sentences: list[Sentence] = []
+    texts: list[str] = []
     for p in passages:
-        for i, (a, b) in enumerate(sentence_spans(p.text)):
-            sentences.append(SentenceRecord(p, i, a, b))
+        for s in passage_sentences(p):
+            sentences.append(s)
+            texts.append(p.text[s.start : s.end])
     total = len(passages) + len(sentences)
     done = 0
 
@@ -337,5 +335,5 @@ def _embed(
         progress((file_no + done / max(total, 1)) / max(n_files, 1), name)
 
     vectors = embedder.embed_passages([embed_text(p) for p in passages], step)
-    sent_vectors = embedder.embed_passages([s.text for s in sentences], step, batch_size=32)
+    sent_vectors = embedder.embed_passages(texts, step, batch_size=32)
     return vectors, sentences, sent_vectors

@@ -1,11 +1,19 @@
-"""One settings object for the whole product.
+"""One settings object for the whole product, declared in sections by the package that owns them.
 
 Every value can be set with an ``INCLUSIE_`` environment variable (or a ``.env`` file in the working
 directory); CLI flags override them. Nothing else in the code reads the environment.
 
+``Settings`` is one object (one ``Settings()`` call reads the environment once), composed of
+sections: ``StorageSettings`` (data dir, Chroma), ``IngestSettings`` (documents, embedder, limits),
+``RetrievalSettings`` and ``LLMSettings`` (the assistant), ``WebSettings`` (the web app). A
+component that needs one section types its parameter with that section, so its dependencies are
+visible; the variable names stay flat (``INCLUSIE_LLM_BASE_URL``, not a nested form).
+
 >>> from ingest.settings import Settings
 >>> Settings(data_dir="/tmp/x").data_dir.name
 'x'
+>>> isinstance(Settings(), LLMSettings)
+True
 """
 
 from __future__ import annotations
@@ -17,21 +25,60 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = REPO_ROOT / "corpus"
+BUNDLED_TAXONOMY = BUNDLED_CORPUS / "taxonomy.yaml"
+
+_CONFIG = SettingsConfigDict(env_prefix="INCLUSIE_", env_file=".env", extra="ignore")
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="INCLUSIE_", env_file=".env", extra="ignore")
+class StorageSettings(BaseSettings):
+    """Where things are kept: the data dir and the Chroma index (owner: ``ingest.store``)."""
+
+    model_config = _CONFIG
 
     data_dir: Path = Field(
         Path("data"),
         description="Where the index (Chroma), feedback and uploads are kept.",
     )
+    chroma_url: str | None = Field(
+        None,
+        description=(
+            "Use a Chroma server (http://host:port) instead of the embedded store in data_dir."
+        ),
+    )
+    chroma_timeout: float = Field(10.0, description="Seconds to wait for the Chroma server.")
+    collection_prefix: str = Field(
+        "inclusie",
+        description="Prefix of the Chroma collection names (one collection per index build).",
+    )
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite"
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.data_dir / "eval-report"
+
+
+class IngestSettings(BaseSettings):
+    """Reading documents in: corpus, vocabulary, embedder, file limits (owner: ``ingest``)."""
+
+    model_config = _CONFIG
+
     corpus_dir: Path = Field(
         BUNDLED_CORPUS,
         description="The bundled documents; `inclusie ingest` without paths ingests this folder.",
     )
     taxonomy_file: Path = Field(
-        BUNDLED_CORPUS / "taxonomy.yaml",
+        BUNDLED_TAXONOMY,
         description="Theme and region vocabulary used to tag passages.",
     )
     embedder: str = Field(
@@ -51,36 +98,39 @@ class Settings(BaseSettings):
             "benchmarks/load_chat.py --embed-threads)."
         ),
     )
-    chroma_url: str | None = Field(
-        None,
-        description=(
-            "Use a Chroma server (http://host:port) instead of the embedded store in data_dir."
-        ),
-    )
-    chroma_timeout: float = Field(10.0, description="Seconds to wait for the Chroma server.")
-    collection_prefix: str = Field(
-        "inclusie",
-        description="Prefix of the Chroma collection names (one collection per index build).",
-    )
     max_file_mb: float = Field(
         25.0, description="Largest document accepted by ingest and upload, in megabytes."
     )
-    max_upload_files: int = Field(20, description="Most files accepted in one upload.")
-    max_question_chars: int = Field(
-        1000,
-        description=(
-            "Longest chat question the web app accepts, in characters (a pasted document "
-            "of 77,000 characters held the embedder for 49 s, blocking other users)."
-        ),
-    )
-    host: str = Field("127.0.0.1", description="Address the web app listens on.")
-    port: int = Field(7860, description="Port of the web app.")
-    auth: str | None = Field(None, description="Optional login for the web app as 'user:password'.")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
+class RetrievalSettings(BaseSettings):
+    """How many passages are gathered and shown, and when to refuse (owner: ``assistant``)."""
+
+    model_config = _CONFIG
+
     top_k: int = Field(5, description="Passages shown with an answer.")
     dense_candidates: int = Field(
         30, description="Candidates taken from the dense index before fusion."
     )
     bm25_candidates: int = Field(30, description="Candidates taken from BM25 before fusion.")
+    refuse_below: float = Field(
+        0.0,
+        description=(
+            "Evidence score under which the assistant says the documents do not cover the "
+            "question. 0 means: use the calibrated default shipped in assistant/calibration.json."
+        ),
+    )
+
+
+class LLMSettings(BaseSettings):
+    """The optional language model for generated answers (owner: ``assistant.llm``)."""
+
+    model_config = _CONFIG
+
     llm_base_url: str | None = Field(
         None,
         description=(
@@ -93,33 +143,30 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(None, description="API key, if the endpoint needs one.")
     llm_timeout: float = Field(60.0, description="Seconds to wait for the language model.")
     llm_max_tokens: int = Field(700, description="Longest generated answer, in tokens.")
-    refuse_below: float = Field(
-        0.0,
+
+
+class WebSettings(BaseSettings):
+    """The web app: address, login and request limits (owner: ``ui``)."""
+
+    model_config = _CONFIG
+
+    host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(7860, description="Port of the web app.")
+    auth: str | None = Field(None, description="Optional login for the web app as 'user:password'.")
+    max_upload_files: int = Field(20, description="Most files accepted in one upload.")
+    max_question_chars: int = Field(
+        1000,
         description=(
-            "Evidence score under which the assistant says the documents do not cover the "
-            "question. 0 means: use the calibrated default shipped in assistant/calibration.json."
+            "Longest chat question the web app accepts, in characters (a pasted document "
+            "of 77,000 characters held the embedder for 49 s, blocking other users)."
         ),
     )
 
-    @property
-    def chroma_path(self) -> Path:
-        return self.data_dir / "chroma"
 
-    @property
-    def uploads_dir(self) -> Path:
-        return self.data_dir / "uploads"
+class Settings(StorageSettings, IngestSettings, RetrievalSettings, LLMSettings, WebSettings):
+    """All sections in one object: what the CLI and the web app build once and pass down."""
 
-    @property
-    def feedback_db(self) -> Path:
-        return self.data_dir / "feedback.sqlite"
-
-    @property
-    def eval_dir(self) -> Path:
-        return self.data_dir / "eval-report"
-
-    @property
-    def max_file_bytes(self) -> int:
-        return int(self.max_file_mb * 1024 * 1024)
+    model_config = _CONFIG
 
 
 def get_settings(**overrides) -> Settings:

@@ -10,7 +10,7 @@ Each passage also carries ``doc_sha`` (hash of the source file and its catalog t
 many passages with that hash are stored, so an ingest killed halfway is detected and redone by
 the next run.
 
->>> store = Store(Settings(data_dir="/tmp/inclusie-doctest"), embedder_id="x")
+>>> store = Store(Settings(data_dir=getfixture("tmp_path")), embedder_id="x")
 >>> store.count()
 0
 """
@@ -27,10 +27,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
+
 from .chunk import CHUNKER_VERSION
 from .errors import IndexUnavailable
 from .passage import Passage
+from .sentences import Sentence
 from .settings import Settings
+from .tags import Taxonomy
 
 BATCH = 256
 
@@ -50,36 +54,20 @@ class DocState:
         return self.present == self.expected and self.expected > 0
 
 
-@dataclass
-class SentenceRecord:
-    passage: Passage
-    index: int
-    start: int  # offsets relative to the passage text
-    end: int
-
-    @property
-    def id(self) -> str:
-        return f"{self.passage.id}:{self.index}"
-
-    @property
-    def text(self) -> str:
-        return self.passage.text[self.start : self.end]
-
-    def metadata(self) -> dict:
-        """Sentence metadata carries the passage's filter fields, so filters apply to it too."""
-        p = self.passage
-        meta = {
-            "passage_id": p.id,
-            "doc_id": p.doc_id,
-            "kind": p.kind,
-            "start": self.start,
-            "end": self.end,
-        }
-        if p.themes:
-            meta["themes"] = list(p.themes)
-        if p.regions:
-            meta["regions"] = list(p.regions)
-        return meta
+def _sentence_metadata(p: Passage, s: Sentence) -> dict:
+    """Sentence metadata carries the passage's filter fields, so filters apply to it too."""
+    meta: dict = {
+        "passage_id": p.id,
+        "doc_id": p.doc_id,
+        "kind": p.kind,
+        "start": s.start,
+        "end": s.end,
+    }
+    if p.themes:
+        meta["themes"] = list(p.themes)
+    if p.regions:
+        meta["regions"] = list(p.regions)
+    return meta
 
 
 def index_fingerprint(embedder_id: str, taxonomy_fp: str) -> str:
@@ -104,9 +92,9 @@ class Store:
         self.taxonomy_fp = taxonomy_fp
         self.fingerprint = index_fingerprint(embedder_id, taxonomy_fp)
         self.name = f"{settings.collection_prefix}-{self.fingerprint}"
-        self._client = None
-        self._passages = None
-        self._sentences = None
+        self._client: Any = None  # chromadb's client and collections (untyped library)
+        self._passages: Any = None
+        self._sentences: Any = None
         self._lock = threading.RLock()
         self._seen_revision: str | None = None  # last revision read from the store
         self._own_revision: str | None = None  # last revision written by this Store
@@ -344,10 +332,8 @@ class Store:
             best[pid] = max(best.get(pid, -1.0), 1.0 - float(dist))
         return best
 
-    def sentence_vectors(
-        self, passage_ids: Iterable[str]
-    ) -> dict[str, list[tuple[int, int, list[float]]]]:
-        """Per passage: (start, end, embedding) of each sentence, in text order."""
+    def sentence_vectors(self, passage_ids: Iterable[str]) -> dict[str, list[Sentence]]:
+        """Per passage: its sentences with their embeddings (float32), in text order."""
         ids = list(dict.fromkeys(passage_ids))
         if not ids:
             return {}
@@ -355,12 +341,17 @@ class Store:
         res = self._call(
             s.get, where={"passage_id": {"$in": ids}}, include=["metadatas", "embeddings"]
         )
-        out: dict[str, list[tuple[int, int, list[float]]]] = defaultdict(list)
+        rows: dict[str, list[tuple[int, int, Any]]] = defaultdict(list)
         for meta, emb in zip(res["metadatas"], res["embeddings"]):
-            out[meta["passage_id"]].append((int(meta["start"]), int(meta["end"]), list(emb)))
-        for v in out.values():
-            v.sort(key=lambda t: t[0])
-        return dict(out)
+            rows[meta["passage_id"]].append((int(meta["start"]), int(meta["end"]), emb))
+        out: dict[str, list[Sentence]] = {}
+        for pid, found in rows.items():
+            found.sort(key=lambda t: t[0])
+            out[pid] = [
+                Sentence(pid, i, a, b, np.asarray(v, dtype=np.float32))
+                for i, (a, b, v) in enumerate(found)
+            ]
+        return out
 
     # -- writing ----------------------------------------------------------------------------
     def replace_document(
@@ -369,7 +360,7 @@ class Store:
         doc_sha: str,
         passages: list[Passage],
         vectors: list[list[float]],
-        sentences: list[SentenceRecord],
+        sentences: list[Sentence],
         sentence_vectors: list[list[float]],
     ) -> None:
         """Swap a document's stored passages for new ones.
@@ -380,13 +371,14 @@ class Store:
         p, s = self._collections()
         self._call(p.delete, where={"doc_id": doc_id})
         self._call(s.delete, where={"doc_id": doc_id})
+        by_id = {x.id: x for x in passages}
         for i in range(0, len(sentences), BATCH):
-            batch = sentences[i : i + BATCH]
+            rows = sentences[i : i + BATCH]
             self._call(
                 s.upsert,
-                ids=[r.id for r in batch],
+                ids=[r.id for r in rows],
                 embeddings=sentence_vectors[i : i + BATCH],
-                metadatas=[r.metadata() for r in batch],
+                metadatas=[_sentence_metadata(by_id[r.passage_id], r) for r in rows],
             )
         extra = {"doc_sha": doc_sha, "doc_chunks": len(passages)}
         for i in range(0, len(passages), BATCH):
@@ -428,3 +420,21 @@ class Store:
     def drop_collections(self, names: list[str]) -> None:
         for n in names:
             self._call(self._client.delete_collection, n)
+
+
+def open_store(
+    settings: Settings, embedder_id: str | None = None, taxonomy: Taxonomy | None = None
+) -> Store:
+    """The store of the index built with this embedder and vocabulary; by default the ones the
+    settings name. Nothing is loaded or connected until the first call that needs Chroma.
+
+    >>> open_store(Settings(data_dir=getfixture("tmp_path"))).name.startswith("inclusie-")
+    True
+    """
+    if embedder_id is None:
+        from .embeddings import get_embedder
+
+        embedder_id = get_embedder(settings).id
+    if taxonomy is None:
+        taxonomy = Taxonomy.load(settings.taxonomy_file)
+    return Store(settings, embedder_id, taxonomy.fingerprint)

@@ -1,6 +1,7 @@
 """Theme and region tags from the taxonomy file (corpus/taxonomy.yaml).
 
->>> tx = Taxonomy.load()
+>>> from ingest.settings import BUNDLED_TAXONOMY
+>>> tx = Taxonomy.load(BUNDLED_TAXONOMY)
 >>> tx.themes_for("Maak een analyse van de vervoersstromen van leerlingen.")
 ['leerlingenvervoer']
 >>> tx.regions_for("Bij de bouw van schoolcampus Porteum heeft de gemeente Lelystad ...")
@@ -17,8 +18,6 @@ from pathlib import Path
 
 import yaml
 
-from .settings import BUNDLED_CORPUS
-
 
 @dataclass(frozen=True)
 class Theme:
@@ -34,10 +33,12 @@ class Taxonomy:
     fingerprint: str  # hash of the file: part of the index fingerprint
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Taxonomy:
+    def load(cls, path: Path) -> Taxonomy:
+        """The vocabulary in ``path`` (``Settings.taxonomy_file``); there is no implicit default,
+        so a custom file cannot be bypassed by a call site that forgot to pass it."""
         # Keyed on the content, not the path: an edited file must change the fingerprint (and so
         # rebuild the index) in a long-running process too, e.g. the app between two uploads.
-        raw = Path(path or BUNDLED_CORPUS / "taxonomy.yaml").read_bytes()
+        raw = Path(path).read_bytes()
         return _load(raw)
 
     @property

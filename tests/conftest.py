@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 ARTIFACTS = REPO / "test-artifacts"
@@ -22,26 +19,6 @@ ARTIFACTS = REPO / "test-artifacts"
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     return CORPUS
-
-
-@pytest.fixture(scope="session")
-def indexed_settings(tmp_path_factory):
-    """Settings whose data dir holds an index of the bundled corpus (built once per session)."""
-    from ingest.pipeline import ingest_paths
-    from ingest.settings import Settings
-
-    data = tmp_path_factory.mktemp("index")
-    settings = Settings(data_dir=data)
-    report = ingest_paths([CORPUS], settings)
-    assert report.ok, report.summary()
-    return settings
-
-
-@pytest.fixture(scope="session")
-def assistant(indexed_settings):
-    from assistant.answer import Assistant
-
-    return Assistant(indexed_settings)
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from ingest.pipeline import open_store
 from ingest.settings import Settings
+from ingest.store import open_store
 
 from .conftest import run_cli
 from .docgen import filler, write_pdf
@@ -141,6 +141,7 @@ def test_document_stored_earlier_is_untouched(run):
     assert run["a_after"] == run["a_before"]
 
 
+@pytest.mark.slow
 def test_unsupported_file_inside_a_folder_is_skipped_not_failed(tmp_path):
     folder = tmp_path / "map"
     folder.mkdir()

@@ -18,8 +18,9 @@ import pytest
 
 from assistant.retrieve import HybridRetriever, LexicalIndex
 from ingest.embeddings import get_embedder
-from ingest.pipeline import ingest_paths, open_store
+from ingest.pipeline import ingest_paths
 from ingest.settings import Settings
+from ingest.store import open_store
 
 from .conftest import CORPUS, run_cli
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from assistant.answer import CALIBRATION_FILE, Calibration
+from assistant.compose import CALIBRATION_FILE, Calibration
 from assistant.support import SUPPORT_CALIBRATION
 from evals.calibrate import fit_calibration, refusal_features, refused
 from evals.gold import DEV_QUESTIONS, load_questions

@@ -6,9 +6,11 @@ import re
 
 import pytest
 
-from ingest.chunk import MAX_WORDS, chunk_document, embed_text, sentence_spans, word_count
+from ingest.chunk import MAX_WORDS, chunk_document
 from ingest.clean import clean_text
 from ingest.embeddings import E5Embeddings
+from ingest.sentences import embed_text, sentence_spans, word_count
+from ingest.settings import BUNDLED_TAXONOMY
 from ingest.tags import Taxonomy
 
 from .conftest import CORPUS
@@ -28,6 +30,7 @@ def handbook(e5):
         clean,
         doc_id="hr",
         title="Samen werken aan inclusiever onderwijs",
+        taxonomy=Taxonomy.load(BUNDLED_TAXONOMY),
         count_tokens=e5.count_tokens,
         max_tokens=e5.max_tokens,
     )
@@ -101,7 +104,7 @@ def test_sections_follow_headings(handbook):
 
 def test_themes_are_tagged(handbook):
     _, passages = handbook
-    tx = Taxonomy.load()
+    tx = Taxonomy.load(BUNDLED_TAXONOMY)
     assert set(tx.theme_keys) >= {
         "leerlingenvervoer",
         "onderwijshuisvesting",
@@ -125,6 +128,7 @@ def test_passage_ids_are_stable_and_unique(handbook, e5):
         clean,
         doc_id="hr",
         title="Samen werken aan inclusiever onderwijs",
+        taxonomy=Taxonomy.load(BUNDLED_TAXONOMY),
         count_tokens=e5.count_tokens,
         max_tokens=e5.max_tokens,
     )

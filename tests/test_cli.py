@@ -115,6 +115,7 @@ def test_ingest_prints_a_summary_and_skips_unchanged(env):
     assert "Passages geschreven: 0" in res.stdout
 
 
+@pytest.mark.slow
 def test_ask_on_an_empty_index_ingests_the_bundled_corpus_first(tmp_path):
     res = run_cli(
         "ask",
@@ -127,6 +128,7 @@ def test_ask_on_an_empty_index_ingests_the_bundled_corpus_first(tmp_path):
     assert json.loads(res.stdout)["refused"] is False
 
 
+@pytest.mark.slow
 def test_remove_takes_a_document_out_and_ingest_brings_it_back(tmp_path):
     from .docgen import write_notes
 

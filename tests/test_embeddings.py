@@ -172,10 +172,11 @@ def test_switching_embedders_rebuilds_the_index_without_mixing(tmp_path):
     from chromadb.config import Settings as ChromaSettings
 
     from assistant.answer import Assistant
-    from ingest.chunk import embed_text
     from ingest.embeddings import get_embedder
-    from ingest.pipeline import ingest_paths, open_store
+    from ingest.pipeline import ingest_paths
+    from ingest.sentences import embed_text
     from ingest.settings import Settings
+    from ingest.store import open_store
 
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ui.app import last_answer
+from ui.handlers import last_answer
 
 from .conftest import CORPUS, REPO, free_port, run_cli
 from .test_chroma_server import CHROMA, DOCS, ChromaServer

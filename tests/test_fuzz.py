@@ -17,11 +17,14 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ingest.chunk import chunk_document, sentence_spans
+from ingest.chunk import chunk_document
 from ingest.clean import CleanText, clean_pages
+from ingest.sentences import sentence_spans
+from ingest.settings import BUNDLED_TAXONOMY
 from ingest.tags import Taxonomy
 
 FUZZ = settings(
@@ -183,7 +186,7 @@ pages = st.lists(document(), min_size=1, max_size=3)
 # -- helpers -------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def taxonomy() -> Taxonomy:
-    return Taxonomy.load()
+    return Taxonomy.load(BUNDLED_TAXONOMY)
 
 
 def tokens(text: str) -> list[str]:
@@ -255,6 +258,7 @@ def check(raw_pages: list[str], small: bool) -> None:
     ],
     small=True,
 )
+@pytest.mark.slow
 def test_messy_documents_keep_every_word_and_exact_offsets(raw, small):
     check(raw, small)
 
@@ -265,6 +269,7 @@ def test_arbitrary_unicode_never_crashes(raw, small):
     check(raw, small)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(text=st.one_of(paragraph(), bullets(), quote(), st.text()))
 def test_sentence_spans_are_trimmed_slices_in_order(text):

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest_paths, open_store
+from ingest.pipeline import ingest_paths
 from ingest.settings import Settings
+from ingest.store import open_store
 
 from .conftest import CORPUS, REPO, run_cli
 from .docgen import filler, write_notes
@@ -66,6 +67,7 @@ def status(data: Path, **env) -> dict:
 
 
 # -- unchanged, changed, removed --------------------------------------------------------------
+@pytest.mark.slow
 def test_second_ingest_skips_everything_and_writes_nothing(tmp_path):
     folder = tmp_path / "docs"
     write_notes(folder, 3, seed=1)
@@ -86,6 +88,7 @@ def test_second_ingest_skips_everything_and_writes_nothing(tmp_path):
     assert sentence_count(settings) == sentences_before
 
 
+@pytest.mark.slow
 def test_changed_document_is_replaced_without_leftovers(tmp_path):
     folder = tmp_path / "docs"
     a, b = write_notes(folder, 2, tips=4, seed=2)
@@ -114,6 +117,7 @@ def test_changed_document_is_replaced_without_leftovers(tmp_path):
     assert_same_index(settings, clean_build(folder, tmp_path / "fresh"))
 
 
+@pytest.mark.slow
 def test_prune_removes_documents_whose_file_is_gone(tmp_path):
     folder = tmp_path / "docs"
     keep, gone = write_notes(folder, 2, seed=3)
@@ -134,6 +138,7 @@ def test_prune_removes_documents_whose_file_is_gone(tmp_path):
     assert_same_index(settings, clean_build(folder, tmp_path / "fresh"))
 
 
+@pytest.mark.slow
 def test_same_file_name_from_another_folder_does_not_replace_a_stored_document(tmp_path):
     """Two municipalities' "verslag.txt", ingested in separate runs, are two documents."""
     (a,) = write_notes(tmp_path / "gemeente-a", 1, seed=21, prefix="verslag")
@@ -171,6 +176,7 @@ def test_same_file_name_from_another_folder_does_not_replace_a_stored_document(t
     assert len(passages(settings)) == len(now)
 
 
+@pytest.mark.slow
 def test_catalog_edit_reaches_the_index_on_the_next_ingest(tmp_path):
     folder = tmp_path / "docs"
     write_notes(folder, 2, seed=8)
@@ -198,6 +204,7 @@ def test_catalog_edit_reaches_the_index_on_the_next_ingest(tmp_path):
 
 
 # -- crash safety ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_ingest_interrupted_mid_document_is_completed_by_the_next_run(tmp_path, monkeypatch):
     folder = tmp_path / "docs"
     write_notes(folder, 3, seed=4)
@@ -313,6 +320,7 @@ def test_ingest_killed_by_the_os_recovers_on_the_next_run(tmp_path):
 
 
 # -- index fingerprint ----------------------------------------------------------------------
+@pytest.mark.slow
 def test_changed_taxonomy_rebuilds_the_index_and_drops_the_old_one(tmp_path):
     import chromadb
     from chromadb.config import Settings as ChromaSettings

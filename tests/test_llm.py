@@ -15,9 +15,9 @@ from assistant.answer import Assistant, verify
 from assistant.llm import NO_ANSWER, passages_block
 from ingest.passage import Passage
 from ingest.pipeline import ingest_paths
-from ingest.settings import Settings
+from ingest.settings import BUNDLED_TAXONOMY, Settings
 from ingest.tags import Taxonomy
-from ui.app import AppContext, Session, make_filters, respond
+from ui.handlers import AppContext, Session, make_filters, respond
 
 from .conftest import free_port, run_cli
 from .fake_openai import cite, passages_in
@@ -173,13 +173,15 @@ def test_off_topic_is_refused_without_asking_the_model(llm_assistant, fake):
 
 def test_tokens_stream_before_the_final_answer(llm_assistant, fake):
     fake.set({"content": _supported})
+    from assistant.records import Final, Token
+
     events = list(llm_assistant.ask_stream(QUESTION))
-    kinds = [k for k, _ in events]
-    assert kinds.count("token") >= 3 and kinds[-1] == "answer"
-    streamed = "".join(v for k, v in events if k == "token")
+    assert sum(isinstance(e, Token) for e in events) >= 3 and isinstance(events[-1], Final)
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
     assert "vervoersstromen" in streamed and "[" in streamed
 
 
+@pytest.mark.slow
 def test_prompt_injection_in_a_passage_changes_nothing(tmp_path, fake):
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -257,7 +259,7 @@ def test_chat_streams_tokens_and_marks_unsupported_sentences(llm_assistant, fake
     ctx = AppContext(
         llm_assistant.settings,
         llm_assistant,
-        Taxonomy.load(),
+        Taxonomy.load(BUNDLED_TAXONOMY),
         FeedbackStore(tmp_path / "fb.sqlite"),
     )
     fake.set({"content": _one_invented})

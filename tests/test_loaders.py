@@ -13,8 +13,9 @@ import pytest
 
 from ingest.clean import clean_pages
 from ingest.loaders import load_file
-from ingest.pipeline import ingest_paths, open_store
+from ingest.pipeline import ingest_paths
 from ingest.settings import Settings
+from ingest.store import open_store
 
 from .conftest import run_cli
 from .docgen import filler, write_docx, write_pdf
@@ -229,6 +230,7 @@ def test_folder_ingest_is_recursive_and_skips_hidden_files(ingested):
     assert "catalog.yaml" not in seen  # metadata, not a document
 
 
+@pytest.mark.slow
 def test_status_shows_catalog_title_and_kind(ingested):
     settings, _, _ = ingested
     r = run_cli("status", "--json", env={"INCLUSIE_DATA_DIR": str(settings.data_dir)})

@@ -69,6 +69,7 @@ def test_region_filter_puts_the_region_first(assistant):
     assert "Porteum" in r.passages[0].text
 
 
+@pytest.mark.slow
 def test_no_near_duplicates_when_a_document_is_ingested_twice(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

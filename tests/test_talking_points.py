@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from assistant.talking_points import (
+from assistant.briefing import (
     DEFAULT_THEMES,
     SUBSECTIONS,
     BriefingExportError,
     BriefingInputError,
-    build_briefing,
     lexical_support,
     rephrase,
     resolve_themes,
@@ -48,13 +47,12 @@ def passages(assistant):
 
 @pytest.fixture(scope="module")
 def default_briefing(assistant):
-    return build_briefing(assistant, "OBS De Regenboog", today=DAY)
+    return assistant.briefing("OBS De Regenboog", today=DAY)
 
 
 @pytest.fixture(scope="module")
 def regenboog(assistant):
-    return build_briefing(
-        assistant,
+    return assistant.briefing(
         "OBS De Regenboog",
         region="Roosendaal",
         themes=["leerlingenvervoer", "onderwijshuisvesting"],
@@ -65,7 +63,7 @@ def regenboog(assistant):
 
 @pytest.fixture(scope="module")
 def all_themes(assistant, tx):
-    return build_briefing(assistant, "SBO De Wegwijzer", themes=tx.theme_keys, today=DAY)
+    return assistant.briefing("SBO De Wegwijzer", themes=tx.theme_keys, today=DAY)
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +107,7 @@ def test_every_bullet_is_a_verbatim_slice_of_a_listed_source(request, assistant)
         assert len({p.id for p in b.sources}) == len(b.sources)
 
 
+@pytest.mark.slow
 def test_no_bullet_repeats_another(request):
     for b in _briefings(request):
         texts = [" ".join(words(x.text)) for x in b.bullets()]
@@ -158,7 +157,7 @@ def test_visited_region_example_comes_first(regenboog):
 
 
 def test_region_is_found_in_the_school_name(assistant):
-    b = build_briefing(assistant, "OBS De Regenboog, Roosendaal", themes=["huisvesting"])
+    b = assistant.briefing("OBS De Regenboog, Roosendaal", themes=["huisvesting"])
     assert b.region_key == "Roosendaal-Moerdijk"
     assert b.sections[0].praktijkvoorbeelden[0].lead == "Roosendaal-Moerdijk"
 
@@ -174,22 +173,18 @@ def test_every_region_with_an_example_gets_it_listed_first(assistant, passages, 
     }
     assert len(pairs) >= 5
     for region, theme in sorted(pairs):
-        b = build_briefing(assistant, "Basisschool Het Anker", region=region, themes=[theme])
+        b = assistant.briefing("Basisschool Het Anker", region=region, themes=[theme])
         first = b.sections[0].praktijkvoorbeelden[0]
         assert region in b.source(first.n).regions, (region, theme)
         assert "praktijkvoorbeelden" not in b.sections[0].notes
 
 
 def test_region_without_an_example_is_mentioned(assistant):
-    b = build_briefing(
-        assistant, "OBS De Regenboog", region="Roosendaal", themes=["jeugdhulp en zorg"]
-    )
+    b = assistant.briefing("OBS De Regenboog", region="Roosendaal", themes=["jeugdhulp en zorg"])
     note = b.sections[0].notes["praktijkvoorbeelden"]
     assert "Roosendaal-Moerdijk" in note and "geen praktijkvoorbeeld" in note
     assert b.sections[0].praktijkvoorbeelden  # other regions' examples are still listed
-    unknown = build_briefing(
-        assistant, "OBS Het Palet", region="Breda", themes=["leerlingenvervoer"]
-    )
+    unknown = assistant.briefing("OBS Het Palet", region="Breda", themes=["leerlingenvervoer"])
     assert unknown.region_key is None
     note = unknown.sections[0].notes["praktijkvoorbeelden"]
     assert "Breda komt in de documenten niet voor" in note
@@ -208,7 +203,7 @@ def test_aanleiding_quotes_the_notes_as_the_authors_own_words(regenboog):
 # -- bad input --------------------------------------------------------------------------------
 def test_unknown_theme_lists_the_valid_ones(assistant, tx):
     with pytest.raises(BriefingInputError) as e:
-        build_briefing(assistant, "OBS De Regenboog", themes=["leerlingenvervoer", "zwemles"])
+        assistant.briefing("OBS De Regenboog", themes=["leerlingenvervoer", "zwemles"])
     msg = str(e.value)
     assert "Onbekend thema 'zwemles'" in msg
     for t in tx.themes:
@@ -222,7 +217,7 @@ def test_unknown_theme_lists_the_valid_ones(assistant, tx):
 @pytest.mark.parametrize("school", ["", "   ", None])
 def test_empty_school_name_is_refused(assistant, school):
     with pytest.raises(BriefingInputError, match="Vul de naam van de school in"):
-        build_briefing(assistant, school)
+        assistant.briefing(school)
 
 
 # -- exports ----------------------------------------------------------------------------------
@@ -251,8 +246,7 @@ def test_markdown_has_headings_cited_bullets_and_sources(regenboog):
 
 
 def test_markdown_escapes_document_and_user_text(assistant):
-    b = build_briefing(
-        assistant,
+    b = assistant.briefing(
         "<img src=x onerror=alert(1)> School",
         themes=["overgangen"],
         notes="*vet* <script>alert(2)</script> [klik](javascript:x)",
@@ -430,7 +424,7 @@ def test_cli_help_lists_talking_points():
 # -- UI handler ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def ui_ctx(indexed_settings, assistant, tmp_path_factory):
-    from ui.app import AppContext
+    from ui.handlers import AppContext
 
     # Downloads and feedback go to a private data dir; the index is the shared one.
     settings = indexed_settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("ui")})
@@ -438,7 +432,7 @@ def ui_ctx(indexed_settings, assistant, tmp_path_factory):
 
 
 def test_ui_handler_returns_a_preview_and_two_files(ui_ctx):
-    from ui.app import briefings_dir, make_briefing
+    from ui.handlers import briefings_dir, make_briefing
 
     preview, md, docx = make_briefing(
         ui_ctx,
@@ -462,7 +456,7 @@ def test_ui_handler_returns_a_preview_and_two_files(ui_ctx):
 
 
 def test_ui_handler_bad_input(ui_ctx):
-    from ui.app import make_briefing
+    from ui.handlers import make_briefing
 
     msg, md, docx = make_briefing(ui_ctx, "", None, ["leerlingenvervoer"], "")
     assert "Vul de naam van de school in" in msg and md is None and docx is None

@@ -14,16 +14,15 @@ import pytest
 from docx import Document
 
 from assistant.answer import Assistant
-from assistant.talking_points import (
+from assistant.briefing import (
     Bullet,
-    _bullets_block,
-    build_briefing,
     phrasing_line,
     to_docx,
     to_markdown,
     verify_briefing,
 )
-from ingest.settings import Settings
+from assistant.briefing.phrase import _bullets_block
+from ingest.settings import BUNDLED_TAXONOMY, Settings
 
 from .conftest import run_cli
 
@@ -67,7 +66,7 @@ def mixed(req) -> str:
 
 @pytest.fixture(scope="module")
 def extractive(assistant):
-    return build_briefing(assistant, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
+    return assistant.briefing(SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
 
 
 def layout(b) -> list[tuple[str, str, int]]:
@@ -77,7 +76,7 @@ def layout(b) -> list[tuple[str, str, int]]:
 
 def test_faithful_wording_is_used_and_keeps_every_citation(llm_assistant, fake, extractive):
     fake.set({"content": faithful})
-    b = build_briefing(llm_assistant, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
+    b = llm_assistant.briefing(SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
 
     req = fake.requests[-1]
     system = req["json"]["messages"][0]["content"]
@@ -105,7 +104,7 @@ def test_faithful_wording_is_used_and_keeps_every_citation(llm_assistant, fake, 
 
 def test_docx_says_which_lines_a_model_worded(llm_assistant, fake, tmp_path):
     fake.set({"content": faithful})
-    b = build_briefing(llm_assistant, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
+    b = llm_assistant.briefing(SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
     doc = Document(str(to_docx(b, tmp_path / "b.docx")))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert phrasing_line(b) in text
@@ -115,7 +114,7 @@ def test_docx_says_which_lines_a_model_worded(llm_assistant, fake, tmp_path):
 
 def test_invented_claims_are_rejected_and_the_quotes_stay(llm_assistant, fake, extractive):
     fake.set({"content": invented})
-    b = build_briefing(llm_assistant, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
+    b = llm_assistant.briefing(SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
     assert all(x.support == "verbatim" and not x.wording for x in b.bullets())
     assert to_markdown(b) == to_markdown(extractive)
     assert "geen formuleringen die de bronnen dragen" in b.notice
@@ -124,7 +123,7 @@ def test_invented_claims_are_rejected_and_the_quotes_stay(llm_assistant, fake, e
 
 def test_only_the_supported_half_of_a_mixed_reply_is_used(llm_assistant, fake):
     fake.set({"content": mixed})
-    b = build_briefing(llm_assistant, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
+    b = llm_assistant.briefing(SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
     items = list(b.bullets())
     assert all(not x.wording for i, x in enumerate(items, 1) if i % 2 == 0)
     assert any(x.support == "checked" for i, x in enumerate(items, 1) if i % 2 == 1)
@@ -137,7 +136,7 @@ def test_a_conversation_question_must_stay_a_question(llm_assistant, fake):
         return "\n".join(f"{n}: {shorter(q).rstrip('?') + '.'}" for n, _, q in bullets_in(req))
 
     fake.set({"content": statements})
-    b = build_briefing(llm_assistant, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
+    b = llm_assistant.briefing(SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
     questions = [x for x in b.bullets() if x.kind == "vraag"]
     assert questions and all(not x.wording for x in questions)
 
@@ -154,7 +153,7 @@ def test_a_failing_model_gives_the_quoted_briefing_with_a_notice(
     llm_assistant, fake, extractive, step, why
 ):
     fake.set(step)
-    b = build_briefing(llm_assistant, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
+    b = llm_assistant.briefing(SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
     assert why in b.notice
     assert to_markdown(b) == to_markdown(extractive)
 
@@ -167,7 +166,7 @@ def test_endpoint_down_gives_the_quoted_briefing(indexed_settings, extractive):
             llm_timeout=3.0,
         )
     )
-    b = build_briefing(a, SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
+    b = a.briefing(SCHOOL, region="Roosendaal", themes=THEMES, today=DAY)
     assert "niet bereikbaar" in b.notice
     assert to_markdown(b) == to_markdown(extractive)
 
@@ -203,13 +202,13 @@ def test_cli_letterlijk_does_not_ask_the_model(indexed_settings, fake):
 
 def test_ui_tab_shows_the_notice_above_the_preview_not_in_the_files(llm_assistant, fake, tmp_path):
     from ingest.tags import Taxonomy
-    from ui.app import AppContext, make_briefing
     from ui.feedback import FeedbackStore
+    from ui.handlers import AppContext, make_briefing
 
     ctx = AppContext(
         llm_assistant.settings,
         llm_assistant,
-        Taxonomy.load(),
+        Taxonomy.load(BUNDLED_TAXONOMY),
         FeedbackStore(tmp_path / "fb.sqlite"),
     )
     fake.set({"status": 500})
@@ -225,13 +224,13 @@ def test_ui_tab_shows_the_notice_above_the_preview_not_in_the_files(llm_assistan
 
 def test_ui_tab_can_keep_the_quotes(llm_assistant, fake, tmp_path):
     from ingest.tags import Taxonomy
-    from ui.app import AppContext, make_briefing
     from ui.feedback import FeedbackStore
+    from ui.handlers import AppContext, make_briefing
 
     ctx = AppContext(
         llm_assistant.settings,
         llm_assistant,
-        Taxonomy.load(),
+        Taxonomy.load(BUNDLED_TAXONOMY),
         FeedbackStore(tmp_path / "fb.sqlite"),
     )
     fake.set({"content": faithful})

@@ -8,23 +8,23 @@ import pytest
 
 from assistant.answer import Assistant
 from ingest.passage import Passage
-from ingest.settings import Settings
+from ingest.settings import BUNDLED_TAXONOMY, Settings
 from ingest.tags import Taxonomy
-from ui.app import (
+from ingest.uploads import safe_filename
+from ui.app import is_loopback
+from ui.feedback import export_drafts
+from ui.handlers import (
     AppContext,
     Session,
     answerable_examples,
-    is_loopback,
     make_filters,
     new_conversation,
     record_comment,
     record_like,
-    render_sources,
     respond,
-    safe_filename,
     upload,
 )
-from ui.feedback import export_drafts
+from ui.render import render_sources
 
 from .conftest import CORPUS, run_cli
 
@@ -245,7 +245,7 @@ def test_failed_reupload_keeps_the_earlier_version(upload_ctx, tmp_path):
 
 
 def test_a_document_can_be_taken_out_of_the_index(upload_ctx, tmp_path):
-    from ui.app import removable_documents, remove_document
+    from ui.handlers import removable_documents, remove_document
 
     f = tmp_path / "Zwaluwnest.txt"
     f.write_text(
@@ -278,11 +278,13 @@ def test_a_document_can_be_taken_out_of_the_index(upload_ctx, tmp_path):
 
 
 def test_evaluation_tab_runs_and_shows_a_report(tmp_path, indexed_settings, assistant):
-    from ui.app import latest_eval, run_evaluation
     from ui.feedback import FeedbackStore
+    from ui.handlers import latest_eval, run_evaluation
 
     settings = indexed_settings.model_copy(update={"data_dir": tmp_path / "d"})
-    ctx = AppContext(settings, assistant, Taxonomy.load(), FeedbackStore(tmp_path / "fb.sqlite"))
+    ctx = AppContext(
+        settings, assistant, Taxonomy.load(BUNDLED_TAXONOMY), FeedbackStore(tmp_path / "fb.sqlite")
+    )
     md, png = latest_eval(ctx)
     assert "nog geen evaluatie" in md and png is None
     q = tmp_path / "q.jsonl"

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from ingest.settings import BUNDLED_TAXONOMY
 from ui.app import bind_warning
 
 from .conftest import REPO, free_port, run_cli, stop_process
@@ -121,7 +122,7 @@ def test_pdf_sources_link_to_their_page(tmp_path):
     from ingest.pipeline import ingest_paths
     from ingest.settings import Settings
     from ingest.tags import Taxonomy
-    from ui.app import render_sources
+    from ui.render import render_sources
 
     # Short pages: page 1 and 2 end up in one passage, so the link must follow the quoted
     # sentence (page 2), not the start of the passage (page 1).
@@ -146,6 +147,6 @@ def test_pdf_sources_link_to_their_page(tmp_path):
     first = min(s.start for s in ans.sentences if s.n == 1)
     assert cited.page == 1 and cited.page_end == 2, "premise: one passage over two pages"
     assert "Reigerhuis" in cited.text[first:] and cited.page_at(first) == 2
-    html = render_sources(ans, Taxonomy.load())
+    html = render_sources(ans, Taxonomy.load(BUNDLED_TAXONOMY))
     assert f"/gradio_api/file={quote(str(pdf.resolve()))}#page=2" in html
     assert "Open de PDF op pagina 2" in html

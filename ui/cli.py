@@ -12,11 +12,29 @@ import textwrap
 from pathlib import Path
 
 import typer
+from typer.core import TyperGroup
 
-from ingest.errors import IndexUnavailable
+from ingest.errors import InclusieError
 from ingest.settings import Settings, get_settings
 
+
+class _Commands(TyperGroup):
+    """The one place where errors meant for the user become a message and an exit code.
+
+    Every ``InclusieError`` (``ingest.errors``) carries its own exit code: 2 for bad input, 3
+    when the index cannot be reached, 1 otherwise. Verbs raise; they do not catch and exit.
+    """
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InclusieError as e:
+            typer.echo(str(e), err=True)
+            raise typer.Exit(e.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -60,28 +78,33 @@ def _assistant():
     from assistant.answer import Assistant
 
     s = settings()
-    a = Assistant(s)
-    try:
-        if a.store.count() == 0:
-            typer.echo(
-                "De index is leeg: de meegeleverde documenten worden eerst ingelezen ...", err=True
-            )
-            from ingest.pipeline import ingest_paths
+    a = Assistant(s, taxonomy=_taxonomy())
+    if a.store.count() == 0:
+        typer.echo(
+            "De index is leeg: de meegeleverde documenten worden eerst ingelezen ...", err=True
+        )
+        from ingest.pipeline import ingest_paths
 
-            report = ingest_paths([s.corpus_dir], s)
-            typer.echo(report.summary(), err=True)
-            a.retriever.refresh()
-    except IndexUnavailable as e:
-        _fail(str(e), 3)
+        report = ingest_paths([s.corpus_dir], s, embedder=a.embedder, taxonomy=a.taxonomy)
+        typer.echo(report.summary(), err=True)
+        a.retriever.refresh()
     return a
+
+
+def _taxonomy():
+    """The vocabulary of ``INCLUSIE_TAXONOMY_FILE``, read once per command."""
+    from ingest.tags import Taxonomy
+
+    if "taxonomy" not in _state:
+        _state["taxonomy"] = Taxonomy.load(settings().taxonomy_file)
+    return _state["taxonomy"]
 
 
 def _filters(theme: list[str], kind: list[str], region: list[str], doc: list[str]):
     from assistant.retrieve import Filters
     from ingest.passage import KINDS
-    from ingest.tags import Taxonomy
 
-    tx = Taxonomy.load(settings().taxonomy_file)
+    tx = _taxonomy()
     themes = []
     for t in theme:
         key = tx.match_theme(t)
@@ -160,10 +183,8 @@ def ingest(
 
     try:
         report = ingest_paths(paths, s, prune=prune, progress=progress)
-    except IndexUnavailable as e:
+    finally:
         bar.close()
-        _fail(str(e), 3)
-    bar.close()
     for r in report.results:
         if r.status == "failed":
             typer.echo(f"MISLUKT  {r.message}", err=True)
@@ -188,15 +209,12 @@ def ingest(
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON.")) -> None:
     """Wat staat er in de index: documenten, passages, model, collectie, datamap."""
-    from ingest.pipeline import open_store
+    from ingest.store import open_store
 
     s = settings()
-    store = open_store(s)
-    try:
-        states = store.doc_states()
-        info = store.info()
-    except IndexUnavailable as e:
-        _fail(str(e), 3)
+    store = open_store(s, taxonomy=_taxonomy())
+    states = store.doc_states()
+    info = store.info()
     docs = [
         {
             "doc_id": d.doc_id,
@@ -210,7 +228,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON.
     ]
     out = {
         "documents": len(docs),
-        "passages": sum(d["passages"] for d in docs),
+        "passages": sum(d.present for d in states.values()),
         "embedder": s.embedder,
         "embedder_id": store.embedder_id,
         "collection": store.name,
@@ -241,10 +259,7 @@ def remove(
     elders blijft staan (opnieuw inlezen van die map voegt het weer toe)."""
     from ingest.pipeline import remove_documents
 
-    try:
-        results = remove_documents(doc_ids, settings())
-    except IndexUnavailable as e:
-        _fail(str(e), 3)
+    results = remove_documents(doc_ids, settings())
     failed = 0
     for r in results:
         if r.error:
@@ -279,10 +294,7 @@ def search(
         _fail("--mode moet hybrid, dense of bm25 zijn.", 2)
     a = _assistant()
     filters = _filters(theme, kind, region, doc)
-    try:
-        r = a.search(question, k=k, filters=filters, mode=mode)
-    except IndexUnavailable as e:
-        _fail(str(e), 3)
+    r = a.search(question, k=k, filters=filters, mode=mode)
     if as_json:
         typer.echo(
             json.dumps(
@@ -313,10 +325,7 @@ def ask(
         _fail("Geef een vraag op.", 2)
     a = _assistant()
     filters = _filters(theme, kind, region, doc)
-    try:
-        ans = a.ask(question, filters=filters)
-    except IndexUnavailable as e:
-        _fail(str(e), 3)
+    ans = a.ask(question, filters=filters)
     if as_json:
         typer.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
         return
@@ -369,10 +378,7 @@ def talking_points(
 ) -> None:
     """Gespreksvoorbereiding voor een schoolbezoek: per thema kernpunten, tips,
     praktijkvoorbeelden en gespreksvragen, elk punt met [n] naar de bron."""
-    from assistant.talking_points import (
-        BriefingError,
-        BriefingExportError,
-        build_briefing,
+    from assistant.briefing import (
         check_school,
         check_writable,
         resolve_themes,
@@ -380,37 +386,24 @@ def talking_points(
         to_markdown,
         write_markdown,
     )
-    from ingest.tags import Taxonomy
 
     # Everything the user can get wrong is checked before the model and index are loaded.
-    try:
-        check_school(school)
-        resolve_themes(Taxonomy.load(settings().taxonomy_file), theme)
-        if out is not None:
-            if out.suffix.lower() not in (".md", ".docx"):
-                _fail(f"{out}: kies een bestandsnaam die eindigt op .md of .docx.", 2)
-            check_writable(out)
-    except BriefingExportError as e:
-        _fail(str(e), 1)
-    except BriefingError as e:
-        _fail(str(e), 2)
+    check_school(school)
+    resolve_themes(_taxonomy(), theme)
+    if out is not None:
+        if out.suffix.lower() not in (".md", ".docx"):
+            _fail(f"{out}: kies een bestandsnaam die eindigt op .md of .docx.", 2)
+        check_writable(out)
     a = _assistant()
-    try:
-        briefing = build_briefing(
-            a, school, region=region, themes=theme or None, notes=notes, use_llm=not letterlijk
-        )
-        if briefing.notice:
-            typer.echo(briefing.notice, err=True)
-        if out is None:
-            typer.echo(to_markdown(briefing))
-            return
-        (to_docx if out.suffix.lower() == ".docx" else write_markdown)(briefing, out)
-    except IndexUnavailable as e:
-        _fail(str(e), 3)
-    except BriefingExportError as e:
-        _fail(str(e), 1)
-    except BriefingError as e:
-        _fail(str(e), 2)
+    briefing = a.briefing(
+        school, region=region, themes=theme or None, notes=notes, use_llm=not letterlijk
+    )
+    if briefing.notice:
+        typer.echo(briefing.notice, err=True)
+    if out is None:
+        typer.echo(to_markdown(briefing))
+        return
+    (to_docx if out.suffix.lower() == ".docx" else write_markdown)(briefing, out)
     n = sum(1 for _ in briefing.bullets())
     typer.echo(
         f"Briefing geschreven naar {out}: {len(briefing.sections)} thema's, {n} punten, "
@@ -451,15 +444,12 @@ def eval_cmd(
     ),
 ) -> None:
     """Antwoordkwaliteit meten op een vragenset, met baselines, rapport en vergelijking."""
-    from evals.gold import DEFAULT_QUESTIONS, DEV_QUESTIONS, GoldSetError, load_questions
-    from evals.report import SUMMARY_HEADER, summary_rows, to_markdown, write_chart
-    from evals.runner import CONFIGS, LLM_CONFIG, compare, run_eval, write_json
+    from evals.gold import DEFAULT_QUESTIONS, DEV_QUESTIONS, load_questions
+    from evals.report import SUMMARY_HEADER, summary_rows, write_report
+    from evals.runner import CONFIGS, LLM_CONFIG, compare, run_eval
 
     qpath = questions or (DEV_QUESTIONS if calibrate else DEFAULT_QUESTIONS)
-    try:
-        qs = load_questions(qpath)
-    except GoldSetError as e:
-        _fail(str(e), 2)
+    qs = load_questions(qpath)
     if calibrate:
         from evals.calibrate import fit_calibration, save_calibration
         from evals.support_calibration import fit_support, load_pairs, save_support
@@ -500,19 +490,14 @@ def eval_cmd(
         except (OSError, json.JSONDecodeError) as e:
             _fail(f"{compare_to}: kan het eerdere rapport niet lezen ({e}).", 2)
     a = _assistant()
-    try:
-        report = run_eval(
-            settings(),
-            qs,
-            configs,
-            assistant=a,
-            progress=lambda m: typer.echo(m, err=True),
-            questions_path=qpath,
-        )
-    except ValueError as e:
-        _fail(str(e), 2)
-    except IndexUnavailable as e:
-        _fail(str(e), 3)
+    report = run_eval(
+        settings(),
+        qs,
+        configs,
+        assistant=a,
+        progress=lambda m: typer.echo(m, err=True),
+        questions_path=qpath,
+    )
     comparison = compare(report, old, tolerance) if old else None
     if comparison is not None:
         report["comparison"] = {
@@ -520,10 +505,7 @@ def eval_cmd(
             "tolerance": tolerance,
             "rows": comparison,
         }
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(report, out / "report.json")
-    (out / "report.md").write_text(to_markdown(report, comparison), encoding="utf-8")
-    write_chart(report, out / "chart.png")
+    write_report(report, out, comparison)
     rows = summary_rows(report)
     widths = [max(len(x) for x in col) for col in zip(SUMMARY_HEADER, *rows)]
     typer.echo("  ".join(h.ljust(w) for h, w in zip(SUMMARY_HEADER, widths)))

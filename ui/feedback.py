@@ -1,6 +1,6 @@
 """Feedback on answers, kept in SQLite in the data dir, and its export as draft eval questions.
 
->>> store = FeedbackStore(Path("/tmp/inclusie-doctest/feedback.sqlite"))
+>>> store = FeedbackStore(getfixture("tmp_path") / "feedback.sqlite")
 >>> rid = store.add("Vraag?", "Antwoord [1]", [], {}, rating=-1, comment="klopt niet")
 >>> [d["question"] for d in store.drafts()][-1]
 'Vraag?'
@@ -75,6 +75,7 @@ class FeedbackStore:
                     comment.strip(),
                 ),
             )
+            assert cur.lastrowid is not None
             return int(cur.lastrowid)
 
     def update(self, row_id: int, *, rating: int | None = None, comment: str | None = None) -> None:

@@ -1,0 +1,304 @@
+"""Choosing the sentences of a briefing: per theme and subsection, by the shared scorer.
+
+For every theme the selector searches the theme's passages of one kind (running text, TIP
+blocks, practice examples), scores their sentences against a theme question with the shared
+scorer (``assistant.quotes``, the ``BRIEFING`` parameters), and fills the subsections in order:
+kernpunten, tips, praktijkvoorbeelden, then gespreksvragen for all themes. A sentence used once
+is not used again, and a bullet never overlaps another.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.quotes import BRIEFING, Quote, score_sentences
+from assistant.retrieve import Filters, HybridRetriever
+from assistant.text import words
+from ingest.passage import Passage
+from ingest.sentences import looks_like_heading
+from ingest.tags import Taxonomy
+
+from .model import (
+    MAX_BULLET_CHARS,
+    MAX_EXAMPLES,
+    MAX_KERNPUNTEN,
+    MAX_TIP_CHARS,
+    MAX_TIPS,
+    MIN_KERNPUNTEN,
+    SEARCH_K,
+    TARGET_QUESTIONS,
+    Bullet,
+    BulletKind,
+)
+
+# Question frames around a quoted point (used only when the passages hold too few real
+# questions). They follow the quote, so the quote reads first and the frame asks about it.
+_QUESTION_FRAME = {
+    "tip": "Gebeurt dit hier al?",
+    "tekst": "Hoe is dat hier geregeld?",
+    "praktijkvoorbeeld": "Speelt dit hier ook?",
+    "eigen regio": "Hoe staat het hier nu mee?",  # a practice example of the visited region
+}
+
+# A sentence that starts with one of these leans on the sentence before it ("Deze middelen ...").
+_ANAPHORIC = {
+    "dit",
+    "deze",
+    "dat",
+    "die",
+    "zo",
+    "daarnaast",
+    "daarmee",
+    "daarbij",
+    "daardoor",
+    "daarom",
+    "hierbij",
+    "hiermee",
+    "hierdoor",
+    "ook",
+    "en",
+    "maar",
+    "bovendien",
+    "tevens",
+    "hun",
+    "ze",
+    "zij",
+    "vervolgens",
+    "toch",
+}
+# Questions addressed to the reader of a web page ("Heb je aanvullingen?") are no visit questions.
+_READER = re.compile(r"\b(je|jij|jou|jouw|jullie)\b", re.I)
+_TIP_PREFIX = re.compile(r"^\s*TIP\s*:\s*", re.I)
+
+
+def _on_theme(s: Quote) -> bool:
+    """The theme's vocabulary occurs in the sentence or in its section heading."""
+    return s.pattern_hit or s.section_hit
+
+
+def _leans_back(text: str) -> bool:
+    """Does the text open by pointing back ("Deze middelen ...", "Zo ...")?"""
+    ws = words(_TIP_PREFIX.sub("", text))
+    return bool(ws) and ws[0] in _ANAPHORIC
+
+
+def _starts_well(text: str) -> bool:
+    """A capital, digit or quote first: not a fragment cut out of a longer sentence."""
+    t = _TIP_PREFIX.sub("", text).lstrip("“„\"‘'(")
+    return bool(t) and (t[0].isupper() or t[0].isdigit())
+
+
+def norm(text: str) -> str:
+    return " ".join(words(_TIP_PREFIX.sub("", text)))
+
+
+class UsedSpans:
+    """Spans and texts already in the briefing: no bullet may repeat or overlap another."""
+
+    def __init__(self) -> None:
+        self.spans: dict[str, list[tuple[int, int]]] = {}
+        self.texts: set[str] = set()
+
+    def free(self, p: Passage, a: int, b: int) -> bool:
+        if norm(p.text[a:b]) in self.texts:
+            return False
+        return all(b <= x or a >= y for x, y in self.spans.get(p.id, []))
+
+    def take(self, p: Passage, a: int, b: int) -> None:
+        self.spans.setdefault(p.id, []).append((a, b))
+        self.texts.add(norm(p.text[a:b]))
+
+
+class Selector:
+    """Chooses the bullets of one briefing (it remembers what it has used)."""
+
+    def __init__(self, retriever: HybridRetriever, tx: Taxonomy, region_key: str | None):
+        self.retriever = retriever
+        self.tx = tx
+        self.region_key = region_key
+        self.used = UsedSpans()
+
+    def query(self, theme: str) -> str:
+        return (
+            f"Wat kunnen gemeente, samenwerkingsverband en school doen aan "
+            f"{self.tx.label(theme).lower()}?"
+        )
+
+    def candidates(self, theme: str, kind: str) -> list[Quote]:
+        """Sentences of the theme's passages of one kind, scored against the theme question."""
+        pattern = next(t.pattern for t in self.tx.themes if t.key == theme)
+        r = self.retriever.search(
+            self.query(theme), k=SEARCH_K, filters=Filters(themes=[theme], kinds=[kind])
+        )
+        vectors = self.retriever.store.sentence_vectors([p.id for p in r.passages])
+        return score_sentences(
+            r.question, r.query_vector, r.passages, vectors, BRIEFING, pattern=pattern
+        )
+
+    def bullet(self, kind: BulletKind, p: Passage, a: int, b: int, score: float, **frame) -> Bullet:
+        self.used.take(p, a, b)
+        return Bullet(kind, p.text[a:b], p.id, a, b, score=score, **frame)
+
+    def window(self, s: Quote) -> tuple[int, int, bool]:
+        """The sentence, with the one or two before it when it starts with "Deze ..." / "Zo ...".
+
+        Returns (start, end, clean); clean is False when the bullet still starts by pointing
+        back at something it does not contain.
+        """
+        p, spans = s.passage, [(x.start, x.end) for x in s.siblings]
+        i, a, b = s.index, s.start, s.end
+        while _leans_back(p.text[a:b]) and i > 0 and s.index - i < 2:
+            pa, pb = spans[i - 1]
+            if (
+                looks_like_heading(p.text[pa:pb])
+                or "\n" in p.text[pa:a]
+                or b - pa > MAX_BULLET_CHARS
+            ):
+                break
+            i, a = i - 1, pa
+        clean = not _leans_back(p.text[a:b])
+        if p.kind == "tip":
+            m = _TIP_PREFIX.match(p.text[a:b])
+            if m:
+                a += m.end()
+        return a, b, clean
+
+    # The four subsections, in the order they are filled: later ones avoid what earlier ones used.
+    def kernpunten(self, cands: list[Quote]) -> list[Bullet]:
+        """The theme's best sentences from running text, at most two per passage."""
+        chosen: list[Bullet] = []
+        per_passage: dict[str, int] = {}
+        # Strict first (about the theme, readable on its own); relaxed only for a thin theme.
+        for need_theme, need_clean in ((True, True), (True, False), (False, True)):
+            if len(chosen) >= MIN_KERNPUNTEN:
+                break
+            for s in cands:
+                if len(chosen) >= MAX_KERNPUNTEN:
+                    break
+                if (
+                    s.is_question
+                    or looks_like_heading(s.text)
+                    or len(words(s.text)) < 6
+                    or not _starts_well(s.text)
+                    or (need_theme and not _on_theme(s))
+                    or per_passage.get(s.passage.id, 0) >= 2
+                ):
+                    continue
+                a, b, clean = self.window(s)
+                if (need_clean and not clean) or not self.used.free(s.passage, a, b):
+                    continue
+                chosen.append(self.bullet("kernpunt", s.passage, a, b, s.score))
+                per_passage[s.passage.id] = per_passage.get(s.passage.id, 0) + 1
+        # Read in the documents' order: a passage's points together, as the handbook argues.
+        rank: dict[str, int] = {}
+        for c in chosen:
+            rank.setdefault(c.passage_id, len(rank))
+        chosen.sort(key=lambda c: (rank[c.passage_id], c.start))
+        return chosen
+
+    def tips(self, cands: list[Quote]) -> list[Bullet]:
+        """One bullet per TIP block: its first sentence (two when short), not its questions."""
+        best: dict[str, float] = {}
+        for s in cands:
+            best[s.passage.id] = max(best.get(s.passage.id, -1.0), s.score)
+        firsts = {s.passage.id: s for s in cands if s.index == 0}
+        # The tip as a whole and its opening sentence (the bullet) both count.
+        best = {pid: (v + firsts[pid].score) / 2 if pid in firsts else v for pid, v in best.items()}
+        out: list[Bullet] = []
+        for pid in sorted(best, key=lambda x: -best[x]):
+            if len(out) >= MAX_TIPS or pid not in firsts:
+                continue
+            s = firsts[pid]
+            p, spans = s.passage, [(x.start, x.end) for x in s.siblings]
+            if s.is_question:  # a tip that opens with a question: that goes to the questions
+                continue
+            a, b, _ = self.window(s)
+            if len(spans) > 1:
+                na, nb = spans[1]
+                nxt = p.text[na:nb]
+                if (
+                    not nxt.rstrip().endswith("?")
+                    and nb - a <= MAX_TIP_CHARS
+                    and "\n" not in p.text[b:na]
+                ):
+                    b = nb
+            if self.used.free(p, a, b):
+                out.append(self.bullet("tip", p, a, b, best[pid]))
+        return out
+
+    def examples(self, cands: list[Quote]) -> list[Bullet]:
+        """Per practice example its best sentence about the theme, framed with the region."""
+        by_passage: dict[str, list[Quote]] = {}
+        for s in cands:
+            by_passage.setdefault(s.passage.id, []).append(s)
+        options: list[tuple[bool, float, Quote, int, int]] = []  # (own region, score, ...)
+        for sents in by_passage.values():
+            usable = [
+                s
+                for s in sents
+                if not looks_like_heading(s.text)
+                and len(words(s.text)) >= 6
+                and _starts_well(s.text)
+            ]
+            ranked = sorted(usable, key=lambda s: (not s.pattern_hit, -s.score))
+            for s in ranked:
+                a, b, _ = self.window(s)
+                if not self.used.free(s.passage, a, b):  # its context is quoted elsewhere
+                    a, b = s.start, s.end
+                if self.used.free(s.passage, a, b):
+                    own = bool(self.region_key) and self.region_key in s.passage.regions
+                    options.append((own, s.score, s, a, b))
+                    break
+        options.sort(key=lambda o: (not o[0], -o[1]))
+        out: list[Bullet] = []
+        for own, score, s, a, b in options:
+            if len(out) >= MAX_EXAMPLES and not own:
+                break
+            label = " / ".join(s.passage.regions) if s.passage.regions else "Praktijkvoorbeeld"
+            out.append(self.bullet("praktijkvoorbeeld", s.passage, a, b, score, lead=label))
+        return out
+
+    def questions(self, cands: list[Quote]) -> list[Bullet]:
+        """Questions the passages ask themselves first; then framed questions around a point."""
+        out: list[Bullet] = []
+        for s in cands:
+            if len(out) >= TARGET_QUESTIONS:
+                break
+            if (
+                not s.is_question
+                or len(words(s.text)) < 5
+                or _READER.search(s.text)
+                or not _starts_well(s.text)
+            ):
+                continue
+            a, b = s.start, s.end
+            m = _TIP_PREFIX.match(s.passage.text[a:b])
+            if m:
+                a += m.end()
+            if self.used.free(s.passage, a, b):
+                out.append(self.bullet("vraag", s.passage, a, b, s.score))
+        order = {"tip": 0, "tekst": 1, "praktijkvoorbeeld": 2}
+        framed = [
+            s
+            for s in cands
+            if _on_theme(s)
+            and not s.is_question
+            and not _leans_back(s.text)
+            and _starts_well(s.text)
+            and not looks_like_heading(s.text)
+            and 8 <= len(words(s.text)) <= 45
+        ]
+        # Sentences that name the theme first, advice before running text before examples.
+        framed.sort(key=lambda s: (not s.pattern_hit, order.get(s.passage.kind, 3), -s.score))
+        for s in framed:
+            if len(out) >= TARGET_QUESTIONS:
+                break
+            a, b, _ = self.window(s)
+            if self.used.free(s.passage, a, b):
+                kind: str = s.passage.kind
+                if kind == "praktijkvoorbeeld" and self.region_key in s.passage.regions:
+                    kind = "eigen regio"
+                out.append(
+                    self.bullet("vraag", s.passage, a, b, s.score, trail=_QUESTION_FRAME[kind])
+                )
+        return out

@@ -1,0 +1,440 @@
+"""What the web app does, as plain functions of an ``AppContext`` (testable without a browser).
+
+``build_app`` in ``ui.app`` wires these to Gradio components; the HTML they return comes from
+``ui.render``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.answer import Assistant
+from assistant.records import Answer, Final, Rewritten, Token
+from assistant.retrieve import Filters
+from ingest.errors import IndexUnavailable
+from ingest.passage import KINDS
+from ingest.settings import Settings
+from ingest.tags import Taxonomy
+from ingest.uploads import UploadResult, add_uploads, safe_filename
+
+from .feedback import FeedbackStore
+from .render import answer_markdown, chat_markdown, esc, render_sources, upload_markdown
+
+# Candidate example questions per theme; at start-up only those that are answered (not refused,
+# citing a passage of that theme) are offered, and a theme without one is left out.
+EXAMPLE_CANDIDATES: dict[str, list[str]] = {
+    "leerlingenvervoer": [
+        "Wat kan de gemeente doen aan leerlingenvervoer?",
+        "How do we approach pupil transport?",
+    ],
+    "onderwijshuisvesting": [
+        "Welke tips geeft de handreiking over inclusieve onderwijshuisvesting?",
+        "Wat deed Lelystad bij de bouw van schoolcampus Porteum?",
+    ],
+    "jeugdhulp en zorg": [
+        "Hoe kan jeugdhulp binnen reguliere scholen worden ingezet?",
+        "Wat doet 's-Hertogenbosch met jeugdhulp op basisscholen?",
+    ],
+    "overgangen": [
+        "Waarom zijn overgangen risicovol voor leerlingen met extra ondersteuning?",
+        "Wat zegt de handreiking over de overgang naar de arbeidsmarkt?",
+    ],
+    "samenwerking en visie": [
+        "Hoe werken gemeente en samenwerkingsverband samen in het OOGO?",
+        "Waarom is een gedeelde visie belangrijk?",
+    ],
+    "regulier en speciaal onderwijs": [
+        "Hoe kunnen regulier en speciaal onderwijs samenwerken?",
+        "Wat is het Leernetwerk regulier-speciaal onderwijs?",
+    ],
+    "basisondersteuning": [
+        "Wanneer moeten alle scholen voldoen aan de norm voor basisondersteuning?",
+        "Wat is de rol van het samenwerkingsverband bij extra ondersteuning?",
+    ],
+}
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: Answer
+    message_index: int  # index of the assistant message in the chat history
+    feedback_id: int | None = None
+
+
+class Session:
+    """One browser session's conversation (kept in gr.State, so per browser tab)."""
+
+    def __init__(self) -> None:
+        self.id = uuid.uuid4().hex
+        self.turns: list[Turn] = []
+
+    @property
+    def last(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    assistant: Assistant
+    taxonomy: Taxonomy
+    feedback: FeedbackStore
+    examples: dict[str, str] = field(default_factory=dict)
+    eval_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(
+        cls, settings: Settings, assistant: Assistant | None = None, check_examples: bool = True
+    ) -> AppContext:
+        assistant = assistant or Assistant(settings)
+        ctx = cls(settings, assistant, assistant.taxonomy, FeedbackStore(settings.feedback_db))
+        if check_examples:
+            ctx.examples = answerable_examples(assistant)
+        return ctx
+
+    # -- documents -------------------------------------------------------------------------------
+    def documents(self) -> list[tuple[str, str]]:
+        """(title, doc_id) of every complete document in the index."""
+        states = self.assistant.store.doc_states()
+        return sorted(
+            ((s.title or s.doc_id, s.doc_id) for s in states.values() if s.complete),
+            key=lambda t: t[0].lower(),
+        )
+
+
+def answerable_examples(assistant: Assistant) -> dict[str, str]:
+    """The first candidate per theme that is answered from a passage of that theme."""
+    out = {}
+    for theme, questions in EXAMPLE_CANDIDATES.items():
+        for q in questions:
+            ans = assistant.ask(q)
+            if not ans.refused and any(theme in p.themes for p in ans.citations):
+                out[theme] = q
+                break
+    return out
+
+
+def make_filters(
+    ctx: AppContext,
+    themes: list[str] | None,
+    kinds: list[str] | None,
+    regions: list[str] | None,
+    docs: list[str] | None,
+) -> Filters:
+    return Filters(
+        themes=[t for t in themes or [] if t in ctx.taxonomy.theme_keys],
+        kinds=[k for k in kinds or [] if k in KINDS],
+        regions=list(regions or []),
+        doc_ids=list(docs or []),
+    )
+
+
+def respond(
+    ctx: AppContext, message: str, history: list[dict], session: Session, filters: Filters
+) -> Iterator[tuple[list[dict], Session, str]]:
+    """Answer one chat message; yields (history, session, sources html) while streaming.
+
+    Follow-up questions are rewritten with the session's earlier questions before retrieval;
+    the rewritten question is shown in the sources panel. Tokens of a generated answer stream
+    in as they arrive; quoted answers arrive line by line. The final message (with support marks
+    or a fallback notice) replaces the streamed text.
+    """
+    message = (message or "").strip()
+    history = list(history or [])
+    if not message:
+        yield (
+            history,
+            session,
+            render_sources(session.last.answer if session.last else None, ctx.taxonomy),
+        )
+        return
+    limit = ctx.settings.max_question_chars
+    if len(message) > limit:  # a pasted document would hold the embedder for everyone
+        history.append({"role": "user", "content": esc(message[:200]) + " …"})
+        history.append(
+            {
+                "role": "assistant",
+                "content": (
+                    f"Deze vraag is te lang ({len(message)} tekens; hoogstens {limit}). Stel "
+                    "een kortere vraag; een heel document kunt u toevoegen op het tabblad "
+                    "Documenten."
+                ),
+            }
+        )
+        yield history, session, render_sources(None, ctx.taxonomy)
+        return
+    history.append({"role": "user", "content": esc(message)})
+    history.append({"role": "assistant", "content": ""})
+    empty = render_sources(None, ctx.taxonomy)
+    yield history, session, empty
+    earlier = [t.answer.rewritten or t.question for t in session.turns]
+    answer, streamed, rewritten = None, "", ""
+    try:
+        for event in ctx.assistant.ask_stream(message, filters=filters, history=earlier):
+            if isinstance(event, Rewritten):
+                rewritten = event.question
+                empty = render_sources(None, ctx.taxonomy, rewritten)
+                yield history, session, empty
+            elif isinstance(event, Token):
+                streamed += event.text
+                history[-1]["content"] = esc(streamed)
+                yield history, session, empty
+            elif isinstance(event, Final):
+                answer = event.answer
+    except IndexUnavailable as e:
+        history[-1]["content"] = esc(str(e))
+        yield history, session, empty
+        return
+    assert answer is not None  # ask_stream always ends with Final
+    if answer.mode != "llm" and not streamed:  # quoted answers stream line by line
+        text = ""
+        for line in answer.text.split("\n"):
+            text = f"{text}\n{line}" if text else line
+            history[-1]["content"] = chat_markdown(text)
+            yield history, session, empty
+    history[-1]["content"] = answer_markdown(answer)
+    session.turns.append(Turn(message, answer, len(history) - 1))
+    yield history, session, render_sources(answer, ctx.taxonomy, rewritten)
+
+
+def last_answer(history: list[dict] | None) -> str:
+    """Text of the chat's last message when it is the assistant's ("" otherwise); the content
+    may be a string or, as Gradio's client returns it, a list of text parts."""
+    if not history or history[-1].get("role") != "assistant":
+        return ""
+    content = history[-1].get("content")
+    if isinstance(content, list):
+        return "".join(c.get("text", "") for c in content if isinstance(c, dict))
+    return str(content or "")
+
+
+def new_conversation(ctx: AppContext) -> tuple[list, Session, str, str]:
+    """Empty chat, fresh session state, empty sources panel, empty input."""
+    return [], Session(), render_sources(None, ctx.taxonomy), ""
+
+
+def record_like(ctx: AppContext, session: Session, index: int, liked: bool | None) -> str:
+    """Thumbs up/down on an answer in the chat; returns a short Dutch confirmation."""
+    turn = next((t for t in session.turns if t.message_index == index), None)
+    if turn is None:
+        return "Feedback kan alleen op een antwoord van de assistent."
+    rating = 0 if liked is None else (1 if liked else -1)
+    if turn.feedback_id is None:
+        turn.feedback_id = ctx.feedback.add(
+            turn.question,
+            turn.answer.text,
+            list(turn.answer.to_json()["citations"]),
+            turn.answer.filters,
+            rating=rating,
+            refused=turn.answer.refused,
+            session=session.id,
+        )
+    else:
+        ctx.feedback.update(turn.feedback_id, rating=rating)
+    return {
+        1: "Bedankt: opgeslagen als goed antwoord.",
+        -1: "Bedankt: opgeslagen als fout antwoord. Licht het gerust toe hieronder.",
+        0: "Beoordeling weggehaald.",
+    }[rating]
+
+
+def record_comment(ctx: AppContext, session: Session, comment: str) -> str:
+    """A comment on the latest answer (stored with its rating, if any)."""
+    turn = session.last
+    if turn is None:
+        return "Stel eerst een vraag; de toelichting hoort bij het laatste antwoord."
+    if not (comment or "").strip():
+        return "Schrijf eerst een toelichting."
+    if turn.feedback_id is None:
+        turn.feedback_id = ctx.feedback.add(
+            turn.question,
+            turn.answer.text,
+            turn.answer.to_json()["citations"],
+            turn.answer.filters,
+            rating=0,
+            comment=comment,
+            refused=turn.answer.refused,
+            session=session.id,
+        )
+    else:
+        ctx.feedback.update(turn.feedback_id, comment=comment)
+    return "Toelichting opgeslagen bij het laatste antwoord."
+
+
+def upload(
+    ctx: AppContext, paths: list[str] | None, progress=None
+) -> tuple[str, UploadResult | None]:
+    """Store uploaded files under the data dir and ingest them; returns a Dutch report.
+
+    A file that fails (bad type, too large, unreadable) is reported and removed again, and an
+    earlier version of the same file is restored, so the index and the uploads folder agree
+    (``ingest.uploads``).
+    """
+    paths = [p for p in (paths or []) if p]
+    if not paths:
+        return "Kies eerst een of meer bestanden (PDF, DOCX, TXT of MD).", None
+    cb = (lambda frac, msg: progress(frac, desc=f"Inlezen: {msg}")) if progress else None
+    result = add_uploads(
+        [Path(p) for p in paths],
+        ctx.settings,
+        embedder=ctx.assistant.embedder,
+        store=ctx.assistant.store,
+        progress=cb,
+    )
+    if result.report is not None:
+        ctx.assistant.retriever.refresh()
+    return upload_markdown(result), result
+
+
+def removable_documents(ctx: AppContext) -> list[tuple[str, str]]:
+    """(label, doc_id) of every document in the index, complete or not, for the remove list."""
+    states = ctx.assistant.store.doc_states().values()
+    return sorted(
+        ((f"{s.title or s.doc_id} — {s.doc_id}", s.doc_id) for s in states),
+        key=lambda t: t[0].lower(),
+    )
+
+
+def remove_document(ctx: AppContext, doc_id: str | None) -> str:
+    """Take one document out of the index (and its uploaded file); returns a Dutch report."""
+    from ingest.pipeline import remove_documents
+
+    if not doc_id:
+        return "Geen document verwijderd."
+    (r,) = remove_documents([doc_id], ctx.settings, store=ctx.assistant.store)
+    if r.error:
+        return f"**{esc(doc_id)}**: {esc(r.error)}"
+    ctx.assistant.retriever.refresh()
+    msg = f"**{esc(r.title)}** is uit de index gehaald ({r.passages} passages)"
+    if r.deleted_file:
+        msg += f"; het geüploade bestand {esc(r.deleted_file)} is ook verwijderd"
+    return msg + "."
+
+
+def documents_table(ctx: AppContext) -> list[list]:
+    rows = []
+    for s in sorted(ctx.assistant.store.doc_states().values(), key=lambda d: d.title.lower()):
+        rows.append(
+            [
+                s.title,
+                s.doc_kind,
+                s.present,
+                "ja" if s.complete else "onvolledig",
+                Path(s.source).name if s.source else "",
+            ]
+        )
+    return rows
+
+
+def latest_eval(ctx: AppContext) -> tuple[str, str | None]:
+    md = ctx.settings.eval_dir / "report.md"
+    png = ctx.settings.eval_dir / "chart.png"
+    if not md.exists():
+        return (
+            "Er is nog geen evaluatie gedraaid. Start er een met de knop hieronder "
+            "(ongeveer een halve minuut)."
+        ), None
+    return md.read_text(encoding="utf-8"), str(png) if png.exists() else None
+
+
+def run_evaluation(
+    ctx: AppContext, progress=None, questions: Path | None = None
+) -> tuple[str, str | None]:
+    """Run the gold questions through all configurations and write the report."""
+    from evals.gold import DEFAULT_QUESTIONS, load_questions
+    from evals.report import write_report
+    from evals.runner import CONFIGS, run_eval
+
+    questions = questions or DEFAULT_QUESTIONS
+    if not ctx.eval_lock.acquire(blocking=False):
+        return "Er loopt al een evaluatie; wacht tot die klaar is.", None
+    try:
+        qs = load_questions(questions)
+        if progress:
+            progress(0.05, desc="Evaluatie loopt")
+        report = run_eval(
+            ctx.settings,
+            qs,
+            CONFIGS,
+            assistant=ctx.assistant,
+            questions_path=questions,
+            progress=(lambda m: progress(0.5, desc=m)) if progress else None,
+        )
+        write_report(report, ctx.settings.eval_dir)
+    except ValueError as e:
+        return f"De evaluatie kon niet draaien: {esc(str(e))}", None
+    finally:
+        ctx.eval_lock.release()
+    return latest_eval(ctx)
+
+
+# -- talking points (Gespreksvoorbereiding) ------------------------------------------------------
+BRIEFINGS_KEEP_SECONDS = 24 * 3600
+
+
+def briefings_dir(settings: Settings) -> Path:
+    """Where the tab writes its downloads: one fresh folder per request."""
+    return settings.data_dir / "briefings"
+
+
+def _prune_briefings(root: Path) -> None:
+    import time
+
+    if not root.is_dir():
+        return
+    for d in root.iterdir():
+        try:
+            if d.is_dir() and time.time() - d.stat().st_mtime > BRIEFINGS_KEEP_SECONDS:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def make_briefing(
+    ctx: AppContext,
+    school: str,
+    region: str | None,
+    themes: list[str] | None,
+    notes: str,
+    letterlijk: bool = False,
+) -> tuple[str, str | None, str | None]:
+    """Talking points for a school visit: (Markdown preview, .md file, .docx file).
+
+    Bad input gives a Dutch message as the preview and no files. The preview's document text is
+    HTML-escaped like the chat's; the files are written to a fresh folder under the data dir.
+    """
+    from assistant.briefing import BriefingError, to_docx, to_markdown, write_markdown
+
+    if not themes:
+        return "Kies minstens één thema.", None, None
+    try:
+        b = ctx.assistant.briefing(
+            school,
+            region=(region or "").strip() or None,
+            themes=list(themes),
+            notes=notes or "",
+            use_llm=not letterlijk,
+        )
+    except (BriefingError, IndexUnavailable) as e:
+        return esc(str(e)), None, None
+    root = briefings_dir(ctx.settings)
+    _prune_briefings(root)
+    folder = root / uuid.uuid4().hex
+    stem = "gespreksvoorbereiding-" + safe_filename(b.school.replace(".", " "))
+    try:
+        folder.mkdir(parents=True)
+        md = write_markdown(b, folder / f"{stem}.md")
+        docx = to_docx(b, folder / f"{stem}.docx")
+    except (BriefingError, OSError) as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        return esc(f"De bestanden konden niet worden gemaakt: {e}"), None, None
+    preview = to_markdown(b, html_escape=True)
+    if b.notice:  # for the user only: the files say what they are without it
+        preview = f"> ⚠ {esc(b.notice)}\n\n{preview}"
+    return preview, str(md), str(docx)
