@@ -89,6 +89,9 @@ class Answer:
     mode: str = "extractive"  # extractive | llm
     rewritten: str = ""  # the standalone question used for retrieval, when it differs
     removed_markers: list[str] = field(default_factory=list)
+    # Things the question asks about (a place, a person, a month, an amount, ...) that the
+    # documents do not hold, as the question wrote them; the answer says so first.
+    not_found: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The `ask --json` shape (a contract other tools rely on: extend, don't rename)."""
@@ -114,6 +117,7 @@ class Answer:
             "mode": self.mode,
             "rewritten_question": self.rewritten,
             "removed_markers": self.removed_markers,
+            "not_found": self.not_found,
         }
 
 
