@@ -22,9 +22,10 @@ from ingest.settings import Settings
 from ingest.store import Store
 from ingest.tags import Taxonomy
 
-from .compose import QUOTES_V1_COMPOSER, Calibration, ComposeParams, QuoteComposer
+from .compose import ANSWERS_V2, Calibration, ComposeParams, QuoteComposer
 from .records import Answer, Final, Rewritten, StreamEvent
 from .retrieve import Filters, HybridRetriever, Retrieval
+from .specifics import IndexFacts, Specific, folded
 from .text import words
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class Assistant:
         calibration: Calibration | None = None,
         llm: LLMAnswerer | None = None,
         taxonomy: Taxonomy | None = None,
-        compose: ComposeParams = QUOTES_V1_COMPOSER,
+        compose: ComposeParams = ANSWERS_V2,
     ):
         self.settings = settings
         self.taxonomy = taxonomy or Taxonomy.load(settings.taxonomy_file)
@@ -63,14 +64,38 @@ class Assistant:
         if settings.refuse_below:
             calibration.threshold_nl = calibration.threshold_en = settings.refuse_below
         self.composer = QuoteComposer(
-            self.retriever.store, calibration, compose, self.retriever.bm25_weight
+            self.retriever.store,
+            calibration,
+            compose,
+            self.retriever.bm25_weight,
+            embedder=self.embedder,
+            index_facts=self._index_facts,
+            aliases=self._aliases,
         )
+        self._facts: tuple[object, IndexFacts] | None = None
         if llm is None and settings.llm_base_url:
             from .llm import LLMAnswerer
 
             llm = LLMAnswerer(settings)
         self.llm = llm
         self._support: SupportChecker | None = None
+
+    def _index_facts(self) -> IndexFacts:
+        """What the whole index holds, rebuilt when the BM25 side follows a new revision."""
+        lex = self.retriever.lexical()
+        facts = self._facts
+        if facts is None or facts[0] is not lex:
+            texts = (f"{p.title}\n{p.section}\n{p.text}" for p in lex.passages)
+            facts = (lex, IndexFacts(texts))
+            self._facts = facts
+        return facts[1]
+
+    def _aliases(self, s: Specific) -> list[str]:
+        """A region named by one of its aliases ("Den Bosch") is known by its taxonomy name."""
+        for name, pattern in self.taxonomy.regions:
+            if pattern.fullmatch(s.text) or pattern.fullmatch(s.key):
+                return [folded(name)]
+        return []
 
     @property
     def store(self) -> Store:

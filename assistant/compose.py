@@ -17,18 +17,23 @@ kept as the eval's baseline configuration.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ingest.embeddings import Embedder
 from ingest.passage import Passage
+from ingest.sentences import looks_like_heading
 from ingest.store import Store
 
 from .answer_type import expected_type, satisfies
 from .calibrated import load_fitted
-from .quotes import QUOTES_V1, Quote, ScoringParams, score_sentences
+from .question import asks, leans_back, split_parts
+from .quotes import ANSWERS_V2_SCORING, QUOTES_V1, Quote, ScoringParams, score_sentences
 from .records import Answer, CitedSentence, Evidence
 from .render import refusal_text, render_quoted
 from .retrieve import Filters, Retrieval
+from .specifics import IndexFacts, Specific, find_specifics, folded, not_found
 from .wording import TEXTS
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
@@ -61,16 +66,59 @@ class Calibration:
 
 @dataclass(frozen=True)
 class ComposeParams:
-    """How a quoted answer is put together (a named, frozen configuration)."""
+    """How a quoted answer is put together (a named, frozen configuration).
+
+    ``passages``: the refusal model looks at the sentences of this many top passages.
+    ``pool``: sentences are chosen from this many top passages.
+    ``window``: sentences within this score of the best one may join (None: the calibrated
+    ``sentence_window``). ``split_parts``: answer each part of a multi-part question with its
+    own ``per_part`` sentences (each within ``part_window`` of the part's best). ``complete``:
+    quote the sentence before one that points back at it. ``near_miss``: name the specific
+    things the question asks about that the documents do not hold (``assistant.specifics``).
+    ``part_floor``: a part whose best sentence is this far under the refusal threshold is named
+    as unanswered. ``say_filters``: the answer says which filters it was searched within.
+    """
 
     name: str
     scoring: ScoringParams
-    passages: int = 3  # sentences are taken from this many top passages
+    passages: int = 3
+    pool: int = 3
     max_sentences: int = 4
     max_per_passage: int = 2
+    window: float | None = None
+    split_parts: bool = False
+    per_part: int = 0
+    part_window: float = 0.0
+    complete: bool = False
+    near_miss: bool = False
+    part_floor: float | None = None
+    say_filters: bool = False
 
 
 QUOTES_V1_COMPOSER = ComposeParams("quotes-v1", QUOTES_V1)
+
+# The shipped composer, tuned on the development questions only (evals/dev_questions.jsonl and
+# evals/hard_dev_questions.jsonl; see evals/tune_composer.py for the search and its figures).
+ANSWERS_V2 = ComposeParams(
+    "answers-v2",
+    ANSWERS_V2_SCORING,
+    pool=5,
+    max_sentences=6,
+    max_per_passage=2,
+    window=0.2,
+    split_parts=True,
+    per_part=1,
+    part_window=0.05,
+    complete=True,
+    near_miss=True,
+    part_floor=0.08,
+    say_filters=True,
+)
+
+
+def _extra_terms(r: Retrieval) -> list[str]:
+    """Dutch terms that stand for an English question's words (the glossary), if any."""
+    return list(getattr(r, "expanded_terms", None) or [])
 
 
 def refusal(
@@ -81,23 +129,30 @@ def refusal(
     detail: dict,
     filters: dict,
     timings: dict,
+    not_found: list[str] | None = None,
 ) -> Answer:
     """'Not in the documents', in the question's language, with the nearest passages."""
     return Answer(
         question,
         lang,
         True,
-        refusal_text(lang, related),
+        refusal_text(lang, related, not_found or []),
         related=related,
         evidence=evidence,
         evidence_detail=detail,
         filters=filters,
         timings=timings,
+        not_found=list(not_found or []),
     )
 
 
 class QuoteComposer:
-    """Extractive answers for a retrieval: quotes, or a refusal when the evidence is weak."""
+    """Extractive answers for a retrieval: quotes, or a refusal when the evidence is weak.
+
+    ``embedder`` embeds the parts of a multi-part question; ``index_facts`` returns what the
+    whole index holds (for the near-miss check); ``aliases`` the other names a region is known
+    by. All three are only needed by parameter sets that use them.
+    """
 
     def __init__(
         self,
@@ -105,11 +160,18 @@ class QuoteComposer:
         calibration: Calibration,
         params: ComposeParams = QUOTES_V1_COMPOSER,
         bm25_weight: float = 1.0,
+        *,
+        embedder: Embedder | None = None,
+        index_facts: Callable[[], IndexFacts] | None = None,
+        aliases: Callable[[Specific], list[str]] | None = None,
     ):
         self.store = store
         self.calibration = calibration
         self.params = params
         self.bm25_weight = bm25_weight  # the retriever's full BM25 weight (coverage = share of it)
+        self.embedder = embedder
+        self.index_facts = index_facts
+        self.aliases = aliases
 
     def answer(self, question: str, r: Retrieval, filters: Filters | None = None) -> Answer:
         """Compose the answer for retrieved passages (``ask`` without the search)."""
@@ -122,30 +184,47 @@ class QuoteComposer:
         # Score against the question that was searched for (standalone after a follow-up).
         candidates = self.candidates(r.question, r)
         ev = self.evidence(r.question, r, candidates)
+        missing = self.not_found(r) if self.params.near_miss else []
         timings = {"select": time.perf_counter() - t0}
         if ev.score < self.calibration.threshold(lang) or not ev.type_found or not candidates:
             return refusal(
-                question, lang, r.passages[:3], ev.score, ev.as_dict(), filters.as_dict(), timings
+                question,
+                lang,
+                r.passages[:3],
+                ev.score,
+                ev.as_dict(),
+                filters.as_dict(),
+                timings,
+                missing,
             )
-        sentences, citations = self.choose(candidates)
+        sentences, citations, unanswered = self.compose(r, candidates)
+        timings = {"select": time.perf_counter() - t0}
         return Answer(
             question=question,
             lang=lang,
             refused=False,
-            text=render_quoted(lang, sentences, citations),
+            text=render_quoted(
+                lang,
+                sentences,
+                citations,
+                not_found=missing,
+                unanswered=unanswered,
+                filters=filters if self.params.say_filters else None,
+            ),
             sentences=sentences,
             citations=citations,
             evidence=ev.score,
             evidence_detail=ev.as_dict(),
             filters=filters.as_dict(),
             timings=timings,
+            not_found=missing,
         )
 
     def candidates(self, question: str, r: Retrieval) -> list[Quote]:
-        """Sentences of the top passages, scored against the question, best first."""
+        """Sentences of the top passages, scored as the refusal model sees them, best first."""
         top = r.passages[: self.params.passages]
         vectors = self.store.sentence_vectors([p.id for p in top])
-        return score_sentences(question, r.query_vector, top, vectors, self.params.scoring)
+        return score_sentences(question, r.query_vector, top, vectors, QUOTES_V1)
 
     def evidence(self, question: str, r: Retrieval, candidates: list[Quote]) -> Evidence:
         """How strongly the best passages answer the question (compared with the threshold)."""
@@ -164,22 +243,125 @@ class QuoteComposer:
         )
         return Evidence(passage_best, sentence_best, coverage, kind, type_found, score)
 
-    def choose(self, candidates: list[Quote]) -> tuple[list[CitedSentence], list[Passage]]:
-        """Take the best sentences, group them per passage and number the passages."""
-        best = candidates[0].score
-        chosen: list[Quote] = []
-        per_passage: dict[str, int] = {}
-        for c in candidates:
-            if len(chosen) >= self.params.max_sentences or (
-                chosen and c.score < best - self.calibration.sentence_window
-            ):
-                break
-            if per_passage.get(c.passage.id, 0) >= self.params.max_per_passage:
+    def not_found(self, r: Retrieval) -> list[str]:
+        """The specific things the question names that the documents do not hold."""
+        specifics = find_specifics(r.question)
+        if not specifics or self.index_facts is None:
+            return []
+        answer_texts = [folded(p.text) for p in r.passages[: self.params.pool]]
+        return not_found(specifics, self.index_facts(), answer_texts, self.aliases)
+
+    def compose(
+        self, r: Retrieval, evidence_candidates: list[Quote]
+    ) -> tuple[list[CitedSentence], list[Passage], list[str]]:
+        """Choose the quotes, number their passages; also the parts no sentence answers."""
+        p = self.params
+        if p.scoring == QUOTES_V1 and p.pool == p.passages and not p.split_parts:
+            overall = evidence_candidates  # the first release: the same scores, no re-scoring
+            parts_quotes: list[list[Quote]] = []
+            unanswered: list[str] = []
+        else:
+            overall, parts_quotes, unanswered = self._score_parts(r)
+        chosen = self.choose(overall, parts_quotes)
+        return (*self._number(chosen), unanswered)
+
+    def _score_parts(self, r: Retrieval) -> tuple[list[Quote], list[list[Quote]], list[str]]:
+        p = self.params
+        pool = r.passages[: p.pool]
+        vectors = self.store.sentence_vectors([x.id for x in pool])
+        whole = asks(r.question)
+        idf = self.index_facts().idf if self.index_facts is not None else None
+        overall = score_sentences(
+            r.question,
+            r.query_vector,
+            pool,
+            vectors,
+            p.scoring,
+            asks=whole,
+            extra_terms=_extra_terms(r),
+            idf=idf,
+        )
+        parts = split_parts(r.question) if p.split_parts else []
+        if len(parts) < 2 or self.embedder is None:
+            return overall, [], []
+        part_vectors = self.embedder.embed_queries([x.text for x in parts])
+        parts_quotes: list[list[Quote]] = []
+        unanswered: list[str] = []
+        floor = self.calibration.threshold(r.lang) - (p.part_floor or 0.0)
+        for part, vec in zip(parts, part_vectors, strict=True):
+            quotes = score_sentences(
+                part.text,
+                vec,
+                pool,
+                vectors,
+                p.scoring,
+                context_vector=r.query_vector,
+                asks=part.asks,
+                extra_terms=_extra_terms(r),
+                idf=idf,
+            )
+            if p.part_floor is not None and (not quotes or max(q.sim for q in quotes) < floor):
+                unanswered.append(part.text)
                 continue
-            chosen.append(c)
+            parts_quotes.append(quotes)
+        return overall, parts_quotes, unanswered
+
+    def choose(self, overall: list[Quote], parts: list[list[Quote]]) -> list[Quote]:
+        """Each part's best sentences first, then the best of the rest within the window.
+
+        With ``complete``, a sentence that points back at the one before it ("Zij doet dit")
+        comes with that sentence, and the two count as two quotes.
+        """
+        p = self.params
+        window = self.calibration.sentence_window if p.window is None else p.window
+        chosen: list[Quote] = []
+        taken: set[tuple[str, int]] = set()
+        per_passage: dict[str, int] = {}
+
+        def take(c: Quote) -> bool:
+            key = (c.passage.id, c.index)
+            if key in taken or per_passage.get(c.passage.id, 0) >= p.max_per_passage:
+                return False
+            before = self._antecedent(c, taken) if p.complete else None
+            if before is not None and len(chosen) + 2 > p.max_sentences:
+                return False
+            for q in (before, c):
+                if q is not None:
+                    chosen.append(q)
+                    taken.add((q.passage.id, q.index))
             per_passage[c.passage.id] = per_passage.get(c.passage.id, 0) + 1
-        # Passages in rank order, sentences in text order; passages numbered by first use.
-        chosen.sort(key=lambda c: (c.rank, c.start))
+            return True
+
+        for quotes in parts:
+            if not quotes:
+                continue
+            best, got = quotes[0].score, 0
+            for c in quotes:
+                if got >= p.per_part or c.score < best - p.part_window:
+                    break
+                got += take(c)
+        if overall:
+            best = overall[0].score
+            for c in overall:
+                if len(chosen) >= p.max_sentences or (chosen and c.score < best - window):
+                    break
+                take(c)
+        return chosen
+
+    @staticmethod
+    def _antecedent(c: Quote, taken: set[tuple[str, int]]) -> Quote | None:
+        """The sentence before ``c`` when ``c`` leans on it and it is not quoted yet."""
+        if c.index == 0 or not leans_back(c.text) or (c.passage.id, c.index - 1) in taken:
+            return None
+        prev = c.siblings[c.index - 1]
+        text = c.passage.text[prev.start : prev.end]
+        if "\n\n" in c.passage.text[prev.end : c.start] or looks_like_heading(text):
+            return None
+        return replace(c, sentence=prev)
+
+    def _number(self, chosen: list[Quote]) -> tuple[list[CitedSentence], list[Passage]]:
+        """Passages in rank order, sentences in text order; passages numbered by first use."""
+        chosen = sorted(chosen, key=lambda c: (c.rank, c.start))
         citations: list[Passage] = []
         numbers: dict[str, int] = {}
         out: list[CitedSentence] = []

@@ -20,12 +20,31 @@ from collections.abc import Callable
 from ingest.passage import Passage
 
 from .records import CitedSentence
-from .wording import TEXTS, frame
+from .retrieve import Filters
+from .wording import TEXTS, filters_line, frame, join
 
 
-def render_quoted(lang: str, sentences: list[CitedSentence], citations: list[Passage]) -> str:
-    """Quotes grouped per cited passage, each group under a frame in the question's language."""
+def render_quoted(
+    lang: str,
+    sentences: list[CitedSentence],
+    citations: list[Passage],
+    *,
+    not_found: list[str] | tuple[str, ...] = (),
+    unanswered: list[str] | tuple[str, ...] = (),
+    filters: Filters | None = None,
+) -> str:
+    """Quotes grouped per cited passage, each group under a frame in the question's language.
+
+    What the documents do not mention comes first, then the quotes ("the closest they come"),
+    then the parts of the question no sentence answers, then the filters searched within.
+    """
     lines: list[str] = []
+    if not_found:
+        lines += [
+            TEXTS[lang]["not_found"].format(items=join(list(not_found), lang)),
+            TEXTS[lang]["nearest"],
+            "",
+        ]
     current = None
     for s in sentences:
         if s.n != current:
@@ -34,6 +53,11 @@ def render_quoted(lang: str, sentences: list[CitedSentence], citations: list[Pas
             lines.append(frame(citations[s.n - 1], lang))
             current = s.n
         lines.append(f"- {s.text} [{s.n}]")
+    tail = [TEXTS[lang]["unanswered"].format(part=part.rstrip("?")) for part in unanswered]
+    if filters:
+        tail.append(filters_line(filters.as_dict(), lang))
+    if tail:
+        lines += ["", *tail]
     return "\n".join(lines)
 
 
@@ -63,10 +87,18 @@ def render_generated(
     return " ".join(out)
 
 
-def refusal_text(lang: str, related: list[Passage]) -> str:
+def refusal_text(
+    lang: str, related: list[Passage], not_found: list[str] | tuple[str, ...] = ()
+) -> str:
     """'Not in the documents', with the titles of the nearest passages."""
+    missing = (
+        " " + TEXTS[lang]["refusal_not_found"].format(items=join(list(not_found), lang))
+        if not_found
+        else ""
+    )
     return (
         TEXTS[lang]["refusal"]
+        + missing
         + "\n\n"
         + TEXTS[lang]["refusal_hint"]
         + "\n"

@@ -51,6 +51,16 @@ TEXTS = {
         "removed": "Verwijzingen naar niet-bestaande bronnen zijn weggelaten: {markers}.",
         "weak": "zwak onderbouwd",
         "unsupported": "niet onderbouwd",
+        "not_found": "De documenten noemen {items} niet.",
+        "refusal_not_found": "Ze noemen {items} niet.",
+        "nearest": "Wat er het dichtst bij komt:",
+        "unanswered": "Op de vraag „{part}” geven de documenten geen antwoord.",
+        "filtered_by": "Gezocht binnen de filters: {filters}.",
+        "and": "en",
+        "filter_themes": "thema",
+        "filter_kinds": "soort",
+        "filter_regions": "regio",
+        "filter_docs": "document",
     },
     "en": {
         "refusal": "The documents do not answer this question.",
@@ -69,6 +79,16 @@ TEXTS = {
         "removed": "Citations of sources that do not exist were left out: {markers}.",
         "weak": "weakly supported",
         "unsupported": "not supported",
+        "not_found": "The documents do not mention {items}.",
+        "refusal_not_found": "They do not mention {items}.",
+        "nearest": "The closest they come:",
+        "unanswered": 'The documents do not answer "{part}".',
+        "filtered_by": "Searched within the filters: {filters}.",
+        "and": "and",
+        "filter_themes": "theme",
+        "filter_kinds": "kind",
+        "filter_regions": "region",
+        "filter_docs": "document",
     },
 }
 
@@ -97,3 +117,20 @@ def frame(p: Passage, lang: str) -> str:
 def why(reason: str, lang: str) -> str:
     """Why the language model could not be used (``LLMUnavailable.reason``), as a phrase."""
     return TEXTS[lang].get(f"why_{reason}", TEXTS[lang]["why_bad_response"])
+
+
+def join(items: list[str], lang: str) -> str:
+    """ "A, B en C" / "A, B and C"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {TEXTS[lang]['and']} " + items[-1]
+
+
+def filters_line(filters: dict, lang: str) -> str:
+    """Which filters an answer was searched within, or "" without filters."""
+    parts = [
+        f"{TEXTS[lang]['filter_' + key]} {', '.join(values)}"
+        for key, values in filters.items()
+        if values
+    ]
+    return TEXTS[lang]["filtered_by"].format(filters="; ".join(parts)) if parts else ""
