@@ -152,10 +152,11 @@ class Assistant:
         filters: Filters | None = None,
         mode: str = "hybrid",
         history: list[str] | None = None,
+        quotes_only: bool = False,
     ) -> Answer:
         """Answer a question with cited sentences (or a plain refusal)."""
         final = None
-        for event in self.ask_stream(question, k, filters, mode, history):
+        for event in self.ask_stream(question, k, filters, mode, history, quotes_only):
             if isinstance(event, Final):
                 final = event.answer
         assert final is not None  # ask_stream always ends with Final
@@ -168,11 +169,14 @@ class Assistant:
         filters: Filters | None = None,
         mode: str = "hybrid",
         history: list[str] | None = None,
+        quotes_only: bool = False,
     ) -> Iterator[StreamEvent]:
         """``Rewritten`` (for a follow-up), ``Token``s while a model writes, then ``Final``.
 
         Tokens are only produced on the language-model path; the final answer always comes last
         and may replace what was streamed (when the model failed or its answer did not hold up).
+        ``quotes_only`` keeps the quoted answer even with a model configured; an English
+        question then gets a checked English rendering under each Dutch quote.
         """
         t0 = time.perf_counter()
         question = question.strip()
@@ -182,7 +186,7 @@ class Assistant:
             yield Rewritten(standalone)
         r = self.search(standalone, k=k, filters=filters, mode=mode)
         ans = None
-        if self.llm is not None:
+        if self.llm is not None and not quotes_only:
             for event in self._generate(question, r, filters):
                 if isinstance(event, Final):
                     ans = event.answer
@@ -190,6 +194,10 @@ class Assistant:
                     yield event
         else:
             ans = self.answer(question, r, filters)
+            if self.llm is not None and ans.lang == "en" and not ans.refused:
+                from .translate import add_english
+
+                ans = add_english(ans, self.llm, self.support)
         assert ans is not None
         ans.question = question
         ans.rewritten = standalone if standalone != question else ""

@@ -209,7 +209,7 @@ class QuoteComposer:
                 citations,
                 not_found=missing,
                 unanswered=unanswered,
-                filters=filters if self.params.say_filters else None,
+                filters=filters.as_dict() if self.params.say_filters else None,
             ),
             sentences=sentences,
             citations=citations,
@@ -218,6 +218,7 @@ class QuoteComposer:
             filters=filters.as_dict(),
             timings=timings,
             not_found=missing,
+            unanswered=unanswered,
         )
 
     def candidates(self, question: str, r: Retrieval) -> list[Quote]:

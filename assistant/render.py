@@ -19,8 +19,7 @@ from collections.abc import Callable
 
 from ingest.passage import Passage
 
-from .records import CitedSentence
-from .retrieve import Filters
+from .records import Answer, CitedSentence
 from .wording import TEXTS, filters_line, frame, join
 
 
@@ -31,7 +30,7 @@ def render_quoted(
     *,
     not_found: list[str] | tuple[str, ...] = (),
     unanswered: list[str] | tuple[str, ...] = (),
-    filters: Filters | None = None,
+    filters: dict | None = None,
 ) -> str:
     """Quotes grouped per cited passage, each group under a frame in the question's language.
 
@@ -53,12 +52,26 @@ def render_quoted(
             lines.append(frame(citations[s.n - 1], lang))
             current = s.n
         lines.append(f"- {s.text} [{s.n}]")
+        if s.english:
+            lines.append(f"  {TEXTS[lang]['in_english']}: {s.english}")
     tail = [TEXTS[lang]["unanswered"].format(part=part.rstrip("?")) for part in unanswered]
     if filters:
-        tail.append(filters_line(filters.as_dict(), lang))
+        tail.append(filters_line(filters, lang))
     if tail:
         lines += ["", *tail]
     return "\n".join(lines)
+
+
+def render_answer(answer: Answer, say_filters: bool = True) -> str:
+    """A quoted answer's text from its record (after its sentences changed, e.g. translated)."""
+    return render_quoted(
+        answer.lang,
+        answer.sentences,
+        answer.citations,
+        not_found=answer.not_found,
+        unanswered=answer.unanswered,
+        filters=answer.filters if say_filters else None,
+    )
 
 
 def render_generated(

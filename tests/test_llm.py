@@ -7,6 +7,7 @@ scripted by the fake server.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -321,3 +322,47 @@ def test_eval_reports_generated_answers_beside_quoted_ones(llm_assistant, fake, 
     llm = report["configs"]["hybrid+llm"]["answers"]
     assert "supported_sentences" in llm and "fallbacks" in llm
     assert report["model"]["llm"] == "proefmodel"
+
+
+_TRANSLATIONS = {
+    "TIP: Maak een analyse van de huidige vervoersstromen van leerlingen.": (
+        "TIP: Make an analysis of the current flows of pupil transport."
+    ),
+    "Leerlingenvervoer naar scholen voor gespecialiseerd onderwijs vormt voor gemeenten een "
+    "aanzienlijke kostenpost.": (
+        "Pupil transport to schools for specialised education is a considerable cost item for "
+        "municipalities."
+    ),
+}
+
+
+def _translate(request: dict) -> str:
+    """A model that renders the quotes it knows faithfully and makes up the others."""
+    user = request["json"]["messages"][-1]["content"]
+    quotes = re.findall(r'<quote n="(\d+)">\n(.*?)\n</quote>', user, re.S)
+    made_up = "The municipality pays 50 million euros for this every year."
+    return "\n".join(f"{n}: {_TRANSLATIONS.get(q, made_up)}" for n, q in quotes)
+
+
+def test_english_question_gets_checked_english_renderings_under_the_quotes(llm_assistant, fake):
+    fake.set({"content": _translate})
+    ans = llm_assistant.ask("How do we approach pupil transport?", quotes_only=True)
+    assert ans.mode == "extractive" and not ans.refused
+    assert len(fake.requests) == 1  # one request for all quotes
+    by_quote = {s.text: s.english for s in ans.sentences}
+    known = [q for q in _TRANSLATIONS if q in by_quote]
+    assert known, "the answer should quote at least one sentence the fake model knows"
+    for q in known:  # faithful renderings pass the support check and are shown
+        assert by_quote[q] == _TRANSLATIONS[q]
+        assert f"In English: {_TRANSLATIONS[q]}" in ans.text
+    others = [q for q in by_quote if q not in _TRANSLATIONS]
+    assert others and all(by_quote[q] == "" for q in others)  # made-up renderings are dropped
+    assert "50 million" not in ans.text
+    assert all(s.text in ans.text for s in ans.sentences)  # every quote stays
+
+
+def test_dutch_question_and_generated_answers_get_no_renderings(llm_assistant, fake):
+    fake.set({"content": _translate})
+    ans = llm_assistant.ask("Wat kan de gemeente doen aan leerlingenvervoer?", quotes_only=True)
+    assert ans.mode == "extractive" and fake.requests == []
+    assert all(s.english == "" for s in ans.sentences)

@@ -319,13 +319,20 @@ def ask(
     region: list[str] = typer.Option([], "--region", help="Regio, bv. Lelystad."),
     doc: list[str] = typer.Option([], "--doc", help="Document-id (zie inclusie status)."),
     as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
+    letterlijk: bool = typer.Option(
+        False,
+        "--letterlijk",
+        help="Alleen letterlijke citaten, ook als er een taalmodel is ingesteld; een Engelse "
+        "vraag krijgt dan onder elk citaat een Engelse weergave die tegen het citaat is "
+        "gecontroleerd.",
+    ),
 ) -> None:
     """Een vraag beantwoorden; elke zin verwijst met [n] naar een passage."""
     if not question.strip():
         _fail("Geef een vraag op.", 2)
     a = _assistant()
     filters = _filters(theme, kind, region, doc)
-    ans = a.ask(question, filters=filters)
+    ans = a.ask(question, filters=filters, quotes_only=letterlijk)
     if as_json:
         typer.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
         return

@@ -47,7 +47,7 @@ from .model import (
     ThemeSection,
     format_date,
 )
-from .phrase import Phraser, lexical_support, parse_numbered, phrasing_line, rephrase
+from .phrase import Phraser, lexical_support, phrasing_line, rephrase
 
 __all__ = [
     "DEFAULT_THEMES",
@@ -64,7 +64,6 @@ __all__ = [
     "check_writable",
     "format_date",
     "lexical_support",
-    "parse_numbered",
     "phrasing_line",
     "rephrase",
     "resolve_region",

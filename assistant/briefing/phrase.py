@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from assistant.llm import LLMAnswerer, LLMUnavailable, xml_attr
+from assistant.llm import LLMAnswerer, LLMUnavailable, parse_numbered, xml_attr
 from assistant.records import CitedSentence
 from assistant.support import SupportChecker
 from assistant.text import analyze
@@ -90,7 +90,6 @@ _KIND_LABEL = {
     "praktijkvoorbeelden": "praktijkvoorbeeld",
     "gespreksvragen": "gespreksvraag",
 }
-_NUMBERED_LINE = re.compile(r"^\s*[-*]?\s*(\d{1,3})\s*[:.)]\s*(.+?)\s*$")
 
 
 def _bullets_block(items: list[tuple[str, Bullet]]) -> str:
@@ -101,23 +100,6 @@ def _bullets_block(items: list[tuple[str, Bullet]]) -> str:
         parts.append(f'<bullet n="{i}" kind="{kind}"{region}>\n{quote}\n</bullet>')
     parts.append("</bullets>")
     return "\n".join(parts)
-
-
-def parse_numbered(reply: str, count: int) -> dict[int, str]:
-    """``{n: line}`` from a reply of "<n>: <line>" lines; numbers outside 1..count are ignored.
-
-    >>> parse_numbered("1: Eerste punt.\\n2) Tweede?\\n9: te veel", 2)
-    {1: 'Eerste punt.', 2: 'Tweede?'}
-    """
-    out: dict[int, str] = {}
-    for line in reply.splitlines():
-        m = _NUMBERED_LINE.match(line)
-        if m and 1 <= int(m.group(1)) <= count and int(m.group(1)) not in out:
-            text = m.group(2).strip().strip('"').strip()
-            text = re.sub(r"\s*\[\d+\]\s*$", "", text)  # a citation marker is added by us
-            if text:
-                out[int(m.group(1))] = text
-    return out
 
 
 @dataclass
