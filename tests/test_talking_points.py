@@ -136,6 +136,23 @@ def test_each_subsection_draws_on_its_kind_of_passage(all_themes):
             assert x.text.rstrip().endswith("?") or x.trail.endswith("?")
 
 
+def test_tips_hold_advice_and_kernpunten_stay_on_the_theme(request, tx):
+    """A finding in a TIP block is no tip, and an off-theme sentence is no kernpunt: the same
+    sentence reading as the quoted answers (assistant.question)."""
+    from assistant.question import fits
+
+    patterns = {t.key: t.pattern for t in tx.themes}
+    for b in _briefings(request):
+        for sec in b.sections:
+            for x in sec.tips:
+                assert fits("howto", x.text), x.text
+            for x in sec.kernpunten:
+                src = b.source(x.n)
+                assert patterns[sec.theme].search(x.text) or patterns[sec.theme].search(
+                    src.section
+                ), x.text
+
+
 def test_handbook_questions_become_visit_questions(regenboog):
     transport = regenboog.sections[0]
     real = [x.text for x in transport.gespreksvragen if not x.trail]

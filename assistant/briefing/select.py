@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.question import fits
 from assistant.quotes import BRIEFING, Quote, score_sentences
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.text import words
@@ -168,8 +169,10 @@ class Selector:
         """The theme's best sentences from running text, at most two per passage."""
         chosen: list[Bullet] = []
         per_passage: dict[str, int] = {}
-        # Strict first (about the theme, readable on its own); relaxed only for a thin theme.
-        for need_theme, need_clean in ((True, True), (True, False), (False, True)):
+        # Readable on its own first; a thin theme may take a sentence that leans on the one
+        # before it. A kernpunt is always about the theme (its words in the sentence or in the
+        # heading above it): an off-theme sentence is worse than one kernpunt fewer.
+        for need_theme, need_clean in ((True, True), (True, False)):
             if len(chosen) >= MIN_KERNPUNTEN:
                 break
             for s in cands:
@@ -197,11 +200,24 @@ class Selector:
         return chosen
 
     def tips(self, cands: list[Quote]) -> list[Bullet]:
-        """One bullet per TIP block: its first sentence (two when short), not its questions."""
+        """One bullet per TIP block: its first sentence of advice (two when short).
+
+        A TIP block may open with a finding ("Gemeenten en schoolbesturen zijn samen
+        verantwoordelijk ...") and give its advice later ("... is het belangrijk dat ..."): the
+        bullet is the advice, so "Tips" hold only advice. Questions go to the gespreksvragen.
+        """
         best: dict[str, float] = {}
         for s in cands:
             best[s.passage.id] = max(best.get(s.passage.id, -1.0), s.score)
-        firsts = {s.passage.id: s for s in cands if s.index == 0}
+        firsts: dict[str, Quote] = {}
+        for s in sorted(cands, key=lambda c: c.index):
+            if (
+                s.passage.id not in firsts
+                and not s.is_question
+                and not looks_like_heading(s.text)
+                and fits("howto", s.text)
+            ):
+                firsts[s.passage.id] = s
         # The tip as a whole and its opening sentence (the bullet) both count.
         best = {pid: (v + firsts[pid].score) / 2 if pid in firsts else v for pid, v in best.items()}
         out: list[Bullet] = []
@@ -213,8 +229,8 @@ class Selector:
             if s.is_question:  # a tip that opens with a question: that goes to the questions
                 continue
             a, b, _ = self.window(s)
-            if len(spans) > 1:
-                na, nb = spans[1]
+            if len(spans) > s.index + 1:
+                na, nb = spans[s.index + 1]
                 nxt = p.text[na:nb]
                 if (
                     not nxt.rstrip().endswith("?")
