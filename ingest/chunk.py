@@ -15,6 +15,7 @@ sentence, boundaries. Each passage is an exact slice ``text[start:end]`` of the 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -68,12 +69,29 @@ def _with_bullet(text: str, lo: int, start: int) -> int:
     sentence_spans leaves bullets out so a sentence can be quoted alone; a passage cut at such a
     sentence must still begin with the marker, or the "1." of a numbered list was in no passage
     (found by tests/test_fuzz.py).
+
+    Only the marker and the whitespace around it are looked at, never the rest of the line: a
+    search back to the line start for every sentence made a long line quadratic.
     """
-    line = max(lo, text.rfind("\n", 0, start) + 1)
-    head = text[line:start]
-    body = head.lstrip()
-    m = BULLET.match(body)
-    return line + len(head) - len(body) if m and m.end() == len(body) else start
+    q = start
+    while q > lo and text[q - 1] != "\n" and text[q - 1].isspace():
+        q -= 1
+    if q == start or q == lo:
+        return start
+    # The marker BULLET allows: one bullet character, or one or two digits and '.' or ')'.
+    m = q - 1
+    if text[m] in ".)":
+        if m - 1 < lo or not text[m - 1].isdecimal():
+            return start
+        m -= 1
+        if m - 1 >= lo and text[m - 1].isdecimal():
+            m -= 1
+    elif text[m] not in "-–•*·▪◦":
+        return start
+    p = m
+    while p > lo and text[p - 1] != "\n" and text[p - 1].isspace():
+        p -= 1
+    return m if p == lo or text[p - 1] == "\n" else start
 
 
 def _blocks(text: str) -> list[_Block]:
@@ -102,8 +120,10 @@ def _heading_like(b: _Block) -> bool:
 
 def _classify(blocks: list[_Block]) -> None:
     like = [_heading_like(b) for b in blocks]
+    before = 0  # heading-like blocks (not tips) directly above this one, counted as we go
     for i, b in enumerate(blocks):
-        if _TIP.match(b.text):
+        tip = bool(_TIP.match(b.text))
+        if tip:
             b.kind = "tip"
         elif like[i]:
             # In a run of heading-like lines only the last one heads the text below; the others
@@ -112,13 +132,12 @@ def _classify(blocks: list[_Block]) -> None:
             is_md = bool(_MD_HEADING.match(b.text))
             nxt_like = i + 1 < len(blocks) and like[i + 1]
             last = i + 1 == len(blocks)
-            run = 1
-            while i - run >= 0 and like[i - run] and not _TIP.match(blocks[i - run].text):
-                run += 1
+            run = 1 + before
             short_enough = run < 3 or word_count(b.text) <= 8
             b.kind = "heading" if is_md or (not nxt_like and not last and short_enough) else "text"
         elif b.text.startswith(_QUOTE_OPEN):
             b.kind = "quote"
+        before = before + 1 if like[i] and not tip else 0
 
 
 def _heading_text(t: str) -> str:
@@ -178,6 +197,7 @@ def chunk_document(
 
     spans: list[tuple[int, int, str, str]] = []  # start, end, kind, section
 
+    @functools.cache  # split_span asks again about the pieces it has just measured
     def fits(a: int, b: int, section: str) -> bool:
         if word_count(text[a:b]) > max_words:
             return False
@@ -185,25 +205,48 @@ def chunk_document(
             return count_tokens(embed_text_for(title, section, text[a:b])) <= max_tokens
         return True
 
-    def split_span(a: int, b: int, section: str, target_words: int) -> list[tuple[int, int]]:
-        """Split [a, b) into sentence-aligned pieces near target size that fit."""
-        sents = [(_with_bullet(text, a, a + s), a + e) for s, e in sentence_spans(text[a:b])]
+    def split_span(
+        a: int,
+        b: int,
+        section: str,
+        target_words: int,
+        sents: list[tuple[int, int]] | None = None,
+    ) -> list[tuple[int, int]]:
+        """Split [a, b) into sentence-aligned pieces near target size that fit.
+
+        ``sents`` are the sentences of [a, b) when a caller already has them: a piece that is
+        split again reuses its share of them, so no text goes through the segmenter twice.
+        """
+        if sents is None:
+            sents = [(_with_bullet(text, a, a + s), a + e) for s, e in sentence_spans(text[a:b])]
         if len(sents) <= 1:
             return [(a, b)]  # one over-long sentence: keep it whole (embedder truncates)
-        pieces: list[tuple[int, int]] = []
-        cur_start, cur_words = sents[0][0], 0
-        for k, (s, e) in enumerate(sents):
-            w = word_count(text[s:e])
-            if cur_words and (cur_words + w > target_words or not fits(cur_start, e, section)):
-                pieces.append((cur_start, sents[k - 1][1]))
-                cur_start, cur_words = s, 0
-            cur_words += w
-        pieces.append((cur_start, sents[-1][1]))
+        words = [word_count(text[s:e]) for s, e in sents]
+        pieces: list[tuple[int, int, int]] = []  # start, end, index of the first sentence
+        first = 0
+        while first < len(sents):
+            # A piece takes sentences while they stay within the target size and fit the
+            # embedder. Counting tokens is the costly part, so the piece is counted whole and only
+            # one that does not fit is counted again sentence by sentence (a longer span never
+            # has fewer tokens): counting every growing prefix cost a count per sentence.
+            end, total = first + 1, words[first]
+            while end < len(sents) and total + words[end] <= target_words:
+                total += words[end]
+                end += 1
+            start = sents[first][0]
+            if end - first > 1 and not fits(start, sents[end - 1][1], section):
+                end = first + 1
+                while fits(start, sents[end][1], section):
+                    end += 1
+            pieces.append((start, sents[end - 1][1], first))
+            first = end
         # Pieces that still do not fit (token-dense text) are halved again.
         out: list[tuple[int, int]] = []
-        for s, e in pieces:
+        for n, (s, e, first) in enumerate(pieces):
             if not fits(s, e, section) and (s, e) != (a, b):
-                out.extend(split_span(s, e, section, max(20, word_count(text[s:e]) // 2)))
+                last = pieces[n + 1][2] if n + 1 < len(pieces) else len(sents)
+                half = max(20, word_count(text[s:e]) // 2)
+                out.extend(split_span(s, e, section, half, sents[first:last]))
             else:
                 out.append((s, e))
         return out
@@ -286,7 +329,7 @@ def chunk_document(
                 section=section,
                 page=clean.page_at(a),
                 page_end=clean.page_at(max(a, b - 1)),
-                page_marks=[(off - a, pg) for off, pg in clean.page_marks if a < off < b],
+                page_marks=[(off - a, pg) for off, pg in clean.marks_between(a, b)],
                 start=a,
                 end=b,
                 kind=kind,

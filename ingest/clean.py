@@ -23,6 +23,7 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Lines that are only an artifact: "=" and friends, bullets without text, lone page numbers.
 _LONE_SYMBOL = re.compile(r"^[=~_*#|•·◦▪■□►]+$")
@@ -51,8 +52,22 @@ class CleanText:
     def page_at(self, offset: int) -> int | None:
         if not self.page_marks:
             return None
-        i = bisect.bisect_right([o for o, _ in self.page_marks], offset) - 1
+        i = bisect.bisect_right(self._mark_offsets, offset) - 1
         return self.page_marks[max(i, 0)][1]
+
+    def marks_between(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The page marks strictly inside (start, end)."""
+        offsets = self._mark_offsets
+        return self.page_marks[
+            bisect.bisect_right(offsets, start) : bisect.bisect_left(offsets, end)
+        ]
+
+    @cached_property
+    def _mark_offsets(self) -> list[int]:
+        # Built once (page_marks is not changed after cleaning): the chunker asks for the pages
+        # of every passage, and building this list on every call grew with the square of a long
+        # PDF's length.
+        return [o for o, _ in self.page_marks]
 
 
 @dataclass
@@ -91,33 +106,106 @@ def _fix_line(line: str, removed: list[str]) -> str | None:
     return s
 
 
-def _join(a: str, b: str) -> tuple[str, bool]:
-    """Join two pieces of one paragraph; returns (text, was_word_join)."""
-    if a.endswith("-") and len(a) > 1 and a[-2].isalpha() and b[:1].isalpha():
-        next_word = b.split(" ", 1)[0].rstrip(",.;:")
+def _joint(tail: str, b: str) -> tuple[bool, str, bool]:
+    """How a paragraph joins line ``b`` to text ending in ``tail`` (its last two characters):
+    (drop the trailing hyphen, separator, was_word_join)."""
+    if tail.endswith("-") and len(tail) > 1 and tail[-2].isalpha() and b[:1].isalpha():
+        space = b.find(" ")
+        next_word = (b if space < 0 else b[:space]).rstrip(",.;:")
         if next_word in _KEEP_HYPHEN_NEXT:
-            return a + " " + b, False  # "jeugd- en buurtvoorzieningen"
+            return False, " ", False  # "jeugd- en buurtvoorzieningen"
         if b[0].islower():
-            if a[-2].isupper():
-                return a + b, True  # "VN-" + "verdrag"
-            return a[:-1] + b, True  # "ondersteunings-" + "structuur"
-    if a.endswith("/") and b[:1].isalpha():
-        return a + b, True  # "samenleving/" + "gemeente"
-    return a + " " + b, False
+            if tail[-2].isupper():
+                return False, "", True  # "VN-" + "verdrag"
+            return True, "", True  # "ondersteunings-" + "structuur"
+    if tail.endswith("/") and b[:1].isalpha():
+        return False, "", True  # "samenleving/" + "gemeente"
+    return False, " ", False
 
 
-def _continues(prev: str, nxt: str) -> bool:
-    """Does the block ``nxt`` continue the sentence of block ``prev`` (broken by a blank line)?"""
-    if not prev or not nxt or _MD_HEADING.match(prev) or _MD_HEADING.match(nxt):
+def _continues(prev_start: str, prev_last: str, nxt: str) -> bool:
+    """Does the block ``nxt`` continue the sentence of the block before it (broken by a blank
+    line)? Of that block only its first characters (``prev_start``, enough to see a heading mark)
+    and its last character are needed."""
+    if not prev_start or not nxt or _MD_HEADING.match(prev_start) or _MD_HEADING.match(nxt):
         return False
-    if prev.endswith(_TERMINAL):
+    if prev_last in _TERMINAL:
         return False
-    if prev.endswith("-") and nxt[0].isalpha():
+    if prev_last == "-" and nxt[0].isalpha():
         return True
     if nxt[0].islower() or re.match(r"^\([a-z]", nxt):
         return True
     # "... leermoeilijkheden" / "- samen haar school kunnen gaan."
     return bool(re.match(r"^[-–]\s+[a-z]", nxt))
+
+
+class _Piece:
+    """Text of one page within a paragraph item, kept as its lines and separators.
+
+    Joining a line by concatenating strings copied the paragraph so far for every line, which
+    grows with the square of a paragraph's length (a PDF with few paragraph breaks); the parts are
+    joined once, when the text is emitted.
+    """
+
+    __slots__ = ("page", "parts")
+
+    def __init__(self, text: str, page: int | None):
+        self.parts = [text]
+        self.page = page
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def head(self, n: int) -> str:
+        """The first ``n`` characters (fewer if the text is shorter)."""
+        out = ""
+        for part in self.parts:
+            out += part[: n - len(out)]
+            if len(out) >= n:
+                break
+        return out
+
+    def tail(self, n: int = 2) -> str:
+        """The last ``n`` characters (fewer if the text is shorter)."""
+        out = ""
+        for part in reversed(self.parts):
+            out = part[max(0, len(part) - (n - len(out))) :] + out
+            if len(out) >= n:
+                break
+        return out
+
+    def join(self, line: str, page: int | None, item: list[_Piece]) -> bool:
+        """Append ``line`` (on ``page``) to this piece, the last of ``item``; a line on another
+        page starts a new piece after the separator. Returns whether a word was re-joined."""
+        drop, sep, word_join = _joint(self.tail(), line)
+        if drop:  # only ever the last character of the last line added
+            while not self.parts[-1]:
+                self.parts.pop()
+            self.parts[-1] = self.parts[-1][:-1]
+        if sep:
+            self.parts.append(sep)
+        if page == self.page:
+            self.parts.append(line)
+        else:  # keep the page boundary: split at the join point
+            item.append(_Piece(line, page))
+        return word_join
+
+
+def _item_head(item: list[_Piece], n: int) -> str:
+    out = ""
+    for piece in item:
+        out += piece.head(n - len(out))
+        if len(out) >= n:
+            break
+    return out
+
+
+def _last_char(item: list[_Piece]) -> str:
+    for piece in reversed(item):
+        last = piece.tail(1)
+        if last:
+            return last
+    return ""
 
 
 def clean_pages(pages: list[tuple[int | None, str]]) -> CleanText:
@@ -144,60 +232,47 @@ def clean_pages(pages: list[tuple[int | None, str]]) -> CleanText:
         blocks.append(cur)
 
     # Reflow each block into items (one paragraph, or one line per list item). Each item is a
-    # list of (text piece, page) so that page marks survive the joins.
+    # list of pieces, one per page, so that page marks survive the joins.
     word_joins = 0
 
-    def reflow(block: list[_Line]) -> list[list[tuple[str, int | None]]]:
+    def reflow(block: list[_Line]) -> list[list[_Piece]]:
         nonlocal word_joins
-        items: list[list[tuple[str, int | None]]] = []
+        items: list[list[_Piece]] = []
         for ln in block:
             # A bullet starts a new item after a finished line or another bullet; otherwise a
             # leading dash is part of the sentence ("Onderwijs / - Jeugdhulp ingericht").
+            # (Eight characters hold any heading or bullet mark.)
             starts_item = (
                 not items
                 or _MD_HEADING.match(ln.text)
-                or _MD_HEADING.match(items[-1][0][0])
+                or _MD_HEADING.match(items[-1][0].head(8))
                 or (
                     _BULLET.match(ln.text) is not None
                     and (
-                        _flat(items[-1]).endswith(_TERMINAL)
-                        or _BULLET.match(items[-1][0][0]) is not None
+                        _last_char(items[-1]) in _TERMINAL
+                        or _BULLET.match(items[-1][0].head(8)) is not None
                     )
                 )
             )
             if starts_item:
-                items.append([(ln.text, ln.page)])
+                items.append([_Piece(ln.text, ln.page)])
             else:
-                last_text, last_page = items[-1][-1]
-                joined, hy = _join(last_text, ln.text)
-                word_joins += hy
-                if ln.page == last_page:
-                    items[-1][-1] = (joined, last_page)
-                else:  # keep the page boundary: split at the join point
-                    head = joined[: len(joined) - len(ln.text)]
-                    items[-1][-1] = (head, last_page)
-                    items[-1].append((ln.text, ln.page))
+                word_joins += items[-1][-1].join(ln.text, ln.page, items[-1])
         return items
 
-    paragraphs: list[list[list[tuple[str, int | None]]]] = [reflow(b) for b in blocks]
+    paragraphs = [reflow(b) for b in blocks]
 
     # Merge blocks that continue a sentence across a blank line.
-    merged: list[list[list[tuple[str, int | None]]]] = []
+    merged: list[list[list[_Piece]]] = []
     for para in paragraphs:
-        if merged and _continues(_flat(merged[-1][-1]), _flat(para[0])):
+        first_item = "".join(p.text() for p in para[0])
+        if merged and _continues(
+            _item_head(merged[-1][-1], 8), _last_char(merged[-1][-1]), first_item
+        ):
             last_item = merged[-1][-1]
-            last_text, last_page = last_item[-1]
-            first_text, first_page = para[0][0]
-            joined, hy = _join(last_text, first_text)
-            word_joins += hy
-            if first_page == last_page:
-                last_item[-1] = (joined, last_page)
-                last_item.extend(para[0][1:])
-            else:
-                head = joined[: len(joined) - len(first_text)]
-                last_item[-1] = (head, last_page)
-                last_item.append((first_text, first_page))
-                last_item.extend(para[0][1:])
+            first = para[0][0]
+            word_joins += last_item[-1].join(first.text(), first.page, last_item)
+            last_item.extend(para[0][1:])
             merged[-1].extend(para[1:])
         else:
             merged.append(para)
@@ -214,16 +289,13 @@ def clean_pages(pages: list[tuple[int | None, str]]) -> CleanText:
             if ii:
                 out.append("\n")
                 pos += 1
-            for piece, page in item:
-                if page is not None and (not marks or marks[-1][1] != page):
-                    marks.append((pos, page))
-                out.append(piece)
-                pos += len(piece)
+            for piece in item:
+                text = piece.text()
+                if piece.page is not None and (not marks or marks[-1][1] != piece.page):
+                    marks.append((pos, piece.page))
+                out.append(text)
+                pos += len(text)
     return CleanText("".join(out), marks, removed, word_joins)
-
-
-def _flat(item: list[tuple[str, int | None]]) -> str:
-    return "".join(t for t, _ in item)
 
 
 def clean_text(text: str) -> CleanText:
