@@ -11,6 +11,9 @@ specific things are found first:
 - years ("2020"), months ("March" / "maart"), percentages ("40%", "procent"), amounts
   ("€ 2 miljoen", "euros", "bedrag") and legal articles ("artikel 17a", "article 2.2").
 
+A question's first word is capitalised anyway, so a name there is only recognised as part of a
+longer name ("Stichting Quadraam doet ...") — "Zwolle: wat deed die gemeente?" is missed.
+
 A name or a year counts as held when the whole index contains it (a name that is in the index
 but not among the retrieved passages is a retrieval problem, not a missing fact). A month, a
 percentage or an amount is a precise fact about the question's subject: it counts as held only
