@@ -1,5 +1,8 @@
 """Offline metrics: ranking quality, answer checks, refusals, latency. No LLM judge.
 
+Retrieval metrics look at the passages found; the answer metrics look at the answer text itself
+(does it hold the evidence, every part of it, and does it say what the documents lack).
+
 >>> hit_at([False, True, False], 1), hit_at([False, True, False], 3)
 (0.0, 1.0)
 >>> round(ndcg_at([False, True], 10, n_relevant=1), 3)
@@ -9,9 +12,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from .gold import in_answer
+from .near_miss import near_miss_handled
 
 
 def hit_at(rel: list[bool], k: int) -> float:
@@ -62,6 +68,27 @@ class QuestionResult:
     notice: str = ""
     mode: str = "extractive"  # how the answer was made (llm, or extractive after a fallback)
     llm_config: bool = False
+    set: str = ""  # the question set ("gold", "hard", ...)
+    parts: list[list[str]] = field(default_factory=list)  # evidence per part (one part if single)
+    missing: list[str] = field(default_factory=list)  # near-miss: what the documents lack
+    not_found: list[str] = field(default_factory=list)  # what the answer says the documents lack
+
+
+def parts_answered(r: QuestionResult) -> list[bool]:
+    """Per part of the question: does the answer text hold one of its snippets? A refusal holds
+    none (its text lists passage titles, which must not count as an answer)."""
+    return [not r.refused and any(in_answer(e, r.answer) for e in part) for part in r.parts]
+
+
+def near_miss_ok(r: QuestionResult) -> bool | None:
+    """Was a near-miss question handled (refused, or its missing things named)? None for others."""
+    if not r.missing:
+        return None
+    return near_miss_handled(r.missing, r.not_found, r.refused)
+
+
+def _mean(values: list) -> float | None:
+    return float(np.mean(values)) if values else None
 
 
 def retrieval_metrics(results: list[QuestionResult]) -> dict:
@@ -83,7 +110,7 @@ def answer_metrics(results: list[QuestionResult]) -> dict:
     ans = [r for r in results if r.answerable]
     given = [r for r in results if not r.refused]
     mc = [r for r in ans if r.must_contain_total]
-    out = {
+    out: dict[str, float | int | None] = {
         "evidence_coverage": float(np.mean([r.cites_relevant for r in ans])) if ans else 0.0,
         "citation_validity": float(np.mean([r.citation_valid for r in given])) if given else 1.0,
         "must_contain": (
@@ -91,6 +118,19 @@ def answer_metrics(results: list[QuestionResult]) -> dict:
             if mc
             else 0.0
         ),
+    }
+    # The answer itself: the share of a question's parts it holds evidence for, then the share of
+    # multi-part questions it answers completely, and what it says the documents lack.
+    answered = [parts_answered(r) for r in ans if r.parts]
+    multi = [a for a in answered if len(a) > 1]
+    near = [r for r in results if r.missing]
+    out |= {
+        "answer_recall": _mean([float(np.mean(a)) for a in answered]),
+        "part_recall": _mean([all(a) for a in multi]),
+        "multi_part": len(multi),
+        "near_miss_handled": _mean([near_miss_ok(r) for r in near]),
+        "near_miss": len(near),
+        "answerable_not_found": _mean([bool(r.not_found) for r in ans]),
     }
     shares = [r.supported_share for r in given if r.supported_share is not None]
     if shares:

@@ -318,8 +318,9 @@ def test_eval_reports_generated_answers_beside_quoted_ones(llm_assistant, fake, 
         ),
     ]
     report = run_eval(llm_assistant.settings, qs, assistant=llm_assistant)
-    assert set(report["configs"]) == {"bm25", "dense", "hybrid", "hybrid+llm"}
-    llm = report["configs"]["hybrid+llm"]["answers"]
+    configs = report["sets"]["vragen"]["configs"]
+    assert set(configs) == {"bm25", "dense", "hybrid", "quotes-v1", "hybrid+llm"}
+    llm = configs["hybrid+llm"]["answers"]
     assert "supported_sentences" in llm and "fallbacks" in llm
     assert report["model"]["llm"] == "proefmodel"
 

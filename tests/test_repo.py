@@ -77,6 +77,8 @@ def test_the_wheel_carries_the_calibration_files_and_eval_sets(tmp_path):
         "assistant/briefing/__init__.py",
         "evals/questions.jsonl",
         "evals/dev_questions.jsonl",
+        "evals/hard_questions.jsonl",  # `inclusie eval` runs it by default
+        "evals/hard_dev_questions.jsonl",
         "evals/support_pairs.jsonl",
     ):
         assert needed in names, f"{needed} is missing from the wheel"

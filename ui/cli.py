@@ -421,10 +421,19 @@ def talking_points(
 # -- eval ------------------------------------------------------------------------------------
 @app.command("eval")
 def eval_cmd(
-    questions: Path | None = typer.Option(
-        None,
+    questions: list[Path] = typer.Option(
+        [],
         "--questions",
-        help="Vragenbestand (JSONL, schema in evals/README.md). Standaard: evals/questions.jsonl.",
+        help="Vragenbestand (JSONL, schema in evals/README.md; herhaalbaar, elk bestand een "
+        "eigen set in het rapport). Standaard de achtergehouden sets: evals/questions.jsonl "
+        "(gold) en evals/hard_questions.jsonl (hard).",
+    ),
+    dev: bool = typer.Option(
+        False,
+        "--dev",
+        help="De ontwikkelsets meten (evals/dev_questions.jsonl en "
+        "evals/hard_dev_questions.jsonl), om af te stellen zonder naar de achtergehouden "
+        "sets te kijken.",
     ),
     out: Path = typer.Option(
         Path("eval-report"), "--out", help="Map voor report.json, report.md en chart.png."
@@ -438,7 +447,7 @@ def eval_cmd(
     config: list[str] = typer.Option(
         [],
         "--config",
-        help="Welke configuraties (herhaalbaar): bm25, dense, hybrid, en "
+        help="Welke configuraties (herhaalbaar): bm25, dense, hybrid, quotes-v1, en "
         "hybrid+llm als een taalmodel is ingesteld. Standaard alle.",
     ),
     tolerance: float = typer.Option(0.02, "--tolerance", help="Toegestane daling per metriek."),
@@ -450,17 +459,20 @@ def eval_cmd(
         "op evals/support_pairs.jsonl; opslaan in assistant/.",
     ),
 ) -> None:
-    """Antwoordkwaliteit meten op een vragenset, met baselines, rapport en vergelijking."""
-    from evals.gold import DEFAULT_QUESTIONS, DEV_QUESTIONS, load_questions
-    from evals.report import SUMMARY_HEADER, summary_rows, write_report
+    """Antwoordkwaliteit meten op vragensets, met baselines, rapport en vergelijking."""
+    from evals.gold import DEV_QUESTIONS, DEVELOPMENT, HELD_OUT, load_questions, load_sets
+    from evals.report import SUMMARY_SHORT, set_line, summary_rows, write_report
     from evals.runner import CONFIGS, LLM_CONFIG, compare, run_eval
 
-    qpath = questions or (DEV_QUESTIONS if calibrate else DEFAULT_QUESTIONS)
-    qs = load_questions(qpath)
+    if dev and questions:
+        _fail("Kies --dev of --questions, niet allebei.", 2)
     if calibrate:
         from evals.calibrate import fit_calibration, save_calibration
         from evals.support_calibration import fit_support, load_pairs, save_support
 
+        # The refusal model is fitted on the development questions of the first release; the
+        # hard development set is for tuning the composer, not (yet) part of this fit.
+        qs = [q for path in (questions or [DEV_QUESTIONS]) for q in load_questions(path)]
         a = _assistant()
         cal, figures = fit_calibration(settings(), qs, assistant=a)
         save_calibration(cal, figures)
@@ -485,6 +497,7 @@ def eval_cmd(
             f"{sfig['agreement_per_lang']['nl']:.2f}, en {sfig['agreement_per_lang']['en']:.2f})"
         )
         return
+    sets = load_sets(questions or (DEVELOPMENT if dev else HELD_OUT))
     configs = config or list(CONFIGS)
     known = list(CONFIGS) + ([LLM_CONFIG] if settings().llm_base_url else [])
     bad = [c for c in configs if c not in known]
@@ -498,12 +511,7 @@ def eval_cmd(
             _fail(f"{compare_to}: kan het eerdere rapport niet lezen ({e}).", 2)
     a = _assistant()
     report = run_eval(
-        settings(),
-        qs,
-        configs,
-        assistant=a,
-        progress=lambda m: typer.echo(m, err=True),
-        questions_path=qpath,
+        settings(), sets, configs, assistant=a, progress=lambda m: typer.echo(m, err=True)
     )
     comparison = compare(report, old, tolerance) if old else None
     if comparison is not None:
@@ -513,17 +521,31 @@ def eval_cmd(
             "rows": comparison,
         }
     write_report(report, out, comparison)
-    rows = summary_rows(report)
-    widths = [max(len(x) for x in col) for col in zip(SUMMARY_HEADER, *rows)]
-    typer.echo("  ".join(h.ljust(w) for h, w in zip(SUMMARY_HEADER, widths)))
-    for row in rows:
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)))
-    typer.echo(f"\nRapport: {out / 'report.md'}, {out / 'report.json'}, {out / 'chart.png'}")
+    for name, data in report["sets"].items():
+        rows = summary_rows(report, name)
+        widths = [max(len(x) for x in col) for col in zip(SUMMARY_SHORT, *rows)]
+        typer.echo("\n" + set_line(name, data["questions"]))
+        typer.echo("  ".join(h.ljust(w) for h, w in zip(SUMMARY_SHORT, widths)).rstrip())
+        for row in rows:
+            typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    typer.echo(
+        "\nans = antwoordtekst bevat het bewijs; parts = meerdelige vragen helemaal beantwoord; "
+        "ans nf = beantwoordbare vragen met not_found. Uitleg in report.md."
+    )
+    typer.echo(f"Rapport: {out / 'report.md'}, {out / 'report.json'}, {out / 'chart.png'}")
+    if comparison is not None and not comparison:
+        typer.echo(
+            "Let op: het eerdere rapport heeft geen vragenset en configuratie gemeen met dit; "
+            "er is niets vergeleken.",
+            err=True,
+        )
     if comparison:
         worse = [c for c in comparison if c["regressed"]]
         for c in worse:
             typer.echo(
-                f"SLECHTER  {c['config']} {c['metric']}: {c['old']:.3f} -> {c['new']:.3f}", err=True
+                f"SLECHTER  {c['config']} {c['metric']} "
+                f"[{c['set']}]: {c['old']:.3f} -> {c['new']:.3f}",
+                err=True,
             )
         if worse:
             raise typer.Exit(1)

@@ -338,32 +338,31 @@ def latest_eval(ctx: AppContext) -> tuple[str, str | None]:
     if not md.exists():
         return (
             "Er is nog geen evaluatie gedraaid. Start er een met de knop hieronder "
-            "(ongeveer een halve minuut)."
+            "(de gold- en de harde vragenset: een paar minuten)."
         ), None
     return md.read_text(encoding="utf-8"), str(png) if png.exists() else None
 
 
 def run_evaluation(
-    ctx: AppContext, progress=None, questions: Path | None = None
+    ctx: AppContext, progress=None, questions: Path | list[Path] | None = None
 ) -> tuple[str, str | None]:
-    """Run the gold questions through all configurations and write the report."""
-    from evals.gold import DEFAULT_QUESTIONS, load_questions
+    """Run the held-out sets (or ``questions``) through all configurations; write the report."""
+    from evals.gold import HELD_OUT, load_sets
     from evals.report import write_report
     from evals.runner import CONFIGS, run_eval
 
-    questions = questions or DEFAULT_QUESTIONS
+    paths = [questions] if isinstance(questions, Path) else list(questions or HELD_OUT)
     if not ctx.eval_lock.acquire(blocking=False):
         return "Er loopt al een evaluatie; wacht tot die klaar is.", None
     try:
-        qs = load_questions(questions)
+        sets = load_sets(paths)
         if progress:
             progress(0.05, desc="Evaluatie loopt")
         report = run_eval(
             ctx.settings,
-            qs,
+            sets,
             CONFIGS,
             assistant=ctx.assistant,
-            questions_path=questions,
             progress=(lambda m: progress(0.5, desc=m)) if progress else None,
         )
         write_report(report, ctx.settings.eval_dir)
