@@ -230,9 +230,10 @@ def score(composer: QuoteComposer, cases, raw) -> dict:
 
 SELECTION_GRID = {
     "per_part": (1, 2),
-    "part_window": (0.02, 0.05),
-    "window": (0.08, 0.12, 0.2, 1.0),
-    "max_sentences": (4, 5, 6),
+    "part_window": (0.05,),
+    "window": (0.12, 0.2, 1.0),
+    "max_sentences": (5, 6),
+    "max_per_passage": (2, 3, 4),
 }
 
 
