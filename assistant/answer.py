@@ -1,7 +1,8 @@
 """The assistant: a question in, a cited answer out (quoted by default, generated with an LLM).
 
 ``Assistant`` wires the parts together once per process: the embedder, the hybrid retriever,
-the quote composer with its refusal model, the taxonomy (for follow-up rewriting) and, when
+the quote composer with its refusal model, the taxonomy (for follow-up rewriting), the glossary
+(English questions to Dutch terms, and glosses of Dutch terms) and, when
 ``INCLUSIE_LLM_BASE_URL`` is set, the language model and the citation support check.
 
 >>> settings = getfixture("indexed_settings")   # Settings whose index holds the bundled corpus
@@ -23,6 +24,7 @@ from ingest.store import Store
 from ingest.tags import Taxonomy
 
 from .compose import QUOTES_V1_COMPOSER, Calibration, ComposeParams, QuoteComposer
+from .glossary import Glossary
 from .records import Answer, Final, Rewritten, StreamEvent
 from .retrieve import Filters, HybridRetriever, Retrieval
 from .text import words
@@ -52,12 +54,14 @@ class Assistant:
         llm: LLMAnswerer | None = None,
         taxonomy: Taxonomy | None = None,
         compose: ComposeParams = QUOTES_V1_COMPOSER,
+        glossary: Glossary | None = None,
     ):
         self.settings = settings
         self.taxonomy = taxonomy or Taxonomy.load(settings.taxonomy_file)
+        self.glossary = glossary if glossary is not None else Glossary.load(settings.glossary_file)
         self.embedder = embedder or get_embedder(settings)
         self.retriever = retriever or HybridRetriever(
-            settings, embedder=self.embedder, taxonomy=self.taxonomy
+            settings, embedder=self.embedder, taxonomy=self.taxonomy, glossary=self.glossary
         )
         calibration = calibration or Calibration.load()
         if settings.refuse_below:
