@@ -1,7 +1,8 @@
 """The assistant: a question in, a cited answer out (quoted by default, generated with an LLM).
 
 ``Assistant`` wires the parts together once per process: the embedder, the hybrid retriever,
-the quote composer with its refusal model, the taxonomy (for follow-up rewriting) and, when
+the quote composer with its refusal model, the taxonomy (for follow-up rewriting), the glossary
+(English questions to Dutch terms, and glosses of Dutch terms) and, when
 ``INCLUSIE_LLM_BASE_URL`` is set, the language model and the citation support check.
 
 >>> settings = getfixture("indexed_settings")   # Settings whose index holds the bundled corpus
@@ -23,6 +24,7 @@ from ingest.store import Store
 from ingest.tags import Taxonomy
 
 from .compose import ANSWERS_V2, Calibration, ComposeParams, QuoteComposer
+from .glossary import Glossary
 from .records import Answer, Final, Rewritten, StreamEvent
 from .retrieve import Filters, HybridRetriever, Retrieval
 from .specifics import IndexFacts, Specific, folded
@@ -53,12 +55,14 @@ class Assistant:
         llm: LLMAnswerer | None = None,
         taxonomy: Taxonomy | None = None,
         compose: ComposeParams = ANSWERS_V2,
+        glossary: Glossary | None = None,
     ):
         self.settings = settings
         self.taxonomy = taxonomy or Taxonomy.load(settings.taxonomy_file)
+        self.glossary = glossary if glossary is not None else Glossary.load(settings.glossary_file)
         self.embedder = embedder or get_embedder(settings)
         self.retriever = retriever or HybridRetriever(
-            settings, embedder=self.embedder, taxonomy=self.taxonomy
+            settings, embedder=self.embedder, taxonomy=self.taxonomy, glossary=self.glossary
         )
         calibration = calibration or Calibration.load()
         if settings.refuse_below:
@@ -71,6 +75,7 @@ class Assistant:
             embedder=self.embedder,
             index_facts=self._index_facts,
             aliases=self._aliases,
+            known_words=self.glossary.english_words,
         )
         self._facts: tuple[object, IndexFacts] | None = None
         if llm is None and settings.llm_base_url:

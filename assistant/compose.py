@@ -164,6 +164,7 @@ class QuoteComposer:
         embedder: Embedder | None = None,
         index_facts: Callable[[], IndexFacts] | None = None,
         aliases: Callable[[Specific], list[str]] | None = None,
+        known_words: frozenset[str] = frozenset(),
     ):
         self.store = store
         self.calibration = calibration
@@ -172,6 +173,7 @@ class QuoteComposer:
         self.embedder = embedder
         self.index_facts = index_facts
         self.aliases = aliases
+        self.known_words = known_words  # capitalised words that are no names (the glossary's)
 
     def answer(self, question: str, r: Retrieval, filters: Filters | None = None) -> Answer:
         """Compose the answer for retrieved passages (``ask`` without the search)."""
@@ -246,7 +248,7 @@ class QuoteComposer:
 
     def not_found(self, r: Retrieval) -> list[str]:
         """The specific things the question names that the documents do not hold."""
-        specifics = find_specifics(r.question)
+        specifics = find_specifics(r.question, self.known_words)
         if not specifics or self.index_facts is None:
             return []
         answer_texts = [folded(p.text) for p in r.passages[: self.params.pool]]

@@ -8,12 +8,21 @@ BM25 only understands Dutch words. An English question over Dutch documents shar
 terms with them, and plain rank fusion lets BM25's noise pull good dense hits down. So BM25's
 weight in the fusion is scaled by how much of the question BM25 can actually see: the share of
 the question's content words that occur in the index vocabulary. A Dutch question keeps full
-weight; "How do we approach pupil transport?" gives BM25 nothing to say and a weight of zero;
-"What did Lelystad do?" lets BM25 contribute through the name.
+weight; "What did Lelystad do?" lets BM25 contribute through the name.
+
+English questions are translated term by term through the glossary (``assistant.glossary``):
+"How do we approach pupil transport?" searches BM25 for "leerlingenvervoer" too, and the words a
+Dutch term stands for ("pupil", "transport") count as seen, so that question gets full weight.
+Dutch terms in most passages ("gemeente") are not added: they cannot tell passages apart. An
+English question none of whose words map still gives BM25 (almost) nothing to say. A Dutch
+question is searched exactly as without a glossary.
 
 >>> r = HybridRetriever(getfixture("indexed_settings"))   # an index of the bundled corpus
 >>> [p.kind for p in r.search("Wat kan de gemeente doen aan leerlingenvervoer?", k=3).passages][:1]
 ['tekst']
+>>> english = r.search("How do we approach pupil transport?", k=3)
+>>> english.expanded_terms, english.bm25_weight
+(['leerlingenvervoer'], 1.0)
 """
 
 from __future__ import annotations
@@ -26,7 +35,8 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +48,8 @@ from ingest.settings import Settings
 from ingest.store import Store, open_store
 from ingest.tags import Taxonomy
 
-from .text import analyze, content_words, detect_language, stem, surface_words, words
+from .glossary import Glossary, Match
+from .text import analyze, content_word_spans, detect_language, stem, surface_words, words
 
 log = logging.getLogger(__name__)
 
@@ -123,16 +134,60 @@ class LexicalIndex:
         self.bm25 = bm25
         self.vocab = vocab or set()
         self.surface = surface or set()
+        self._df: dict[str, int] | None = None  # document frequencies, on first use
 
-    def coverage(self, question: str) -> float:
-        """Share of the question's content words BM25 can match (0 for English over Dutch)."""
-        cw = content_words(question)
+    def coverage(self, question: str, translated: Sequence[tuple[int, int]] = ()) -> float:
+        """Share of the question's content words BM25 can match (0 for English over Dutch).
+
+        ``translated``: spans of ``fold(question)`` whose words BM25 matches through the Dutch
+        terms they stand for (the glossary matches of an English question). Such a word counts
+        like a word BM25 matches itself: "pupil transport" is as visible as "leerlingenvervoer".
+        """
+        cw = content_word_spans(question)
         if not cw:
             return 0.0
-        return sum(1 for w in cw if stem(w) in self.vocab or w in self.surface) / len(cw)
+        return sum(
+            1
+            for w, start, end in cw
+            if stem(w) in self.vocab
+            or w in self.surface
+            or any(start < e and s < end for s, e in translated)
+        ) / len(cw)
 
-    def scores(self, question: str) -> np.ndarray:
+    def distinctive(self, dutch: str) -> list[str]:
+        """The BM25 tokens of a Dutch term that can tell passages apart.
+
+        Those in the index and in at most half of the passages: a word in most passages
+        ("gemeente", "onderwijs" in the bundled corpus) ranks them by little more than length,
+        and the z-score fusion would blow that noise up to a full signal (classic BM25 gives
+        such words an idf of zero or less for the same reason).
+        """
+        return [
+            t
+            for t in dict.fromkeys(analyze(dutch))
+            if 0 < self.document_frequency(t) <= len(self.passages) / 2
+        ]
+
+    def document_frequency(self, token: str) -> int:
+        """In how many passages an (analysed) token occurs."""
+        if self._df is None:
+            # bm25s keeps one sparse column per token; its length is the token's passage count.
+            # (Its vocabulary also holds "", which has no column.)
+            indptr = self.bm25.scores["indptr"] if self.passages else np.zeros(1)
+            self._df = {
+                t: int(indptr[i + 1] - indptr[i])
+                for t, i in (self.bm25.vocab_dict.items() if self.passages else ())
+                if i + 1 < len(indptr)
+            }
+        return self._df.get(token, 0)
+
+    def scores(self, question: str, extra: Sequence[str] = ()) -> np.ndarray:
+        """BM25 scores of every passage; ``extra``: BM25 tokens searched along with the question
+        (the Dutch terms of an English question)."""
         q = analyze(question)
+        if extra:
+            # Each added token once: a term named by two phrasings is not worth twice as much.
+            q += [t for t in dict.fromkeys(extra) if t not in q]
         if not q or not self.passages:
             return np.zeros(len(self.passages))
         return np.asarray(self.bm25.get_scores(q), dtype=float)
@@ -250,6 +305,8 @@ class Retrieval:
     dense_best: float  # best cosine similarity among candidates (evidence strength)
     bm25_weight: float
     similarity: dict[str, float] = field(default_factory=dict)  # passage id -> cosine (dense)
+    # English question: the glossary's Dutch terms added to the BM25 query ([] for Dutch).
+    expanded_terms: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -270,7 +327,12 @@ def dedupe(passages: list[Passage], threshold: float = 0.8) -> list[Passage]:
 
 
 class HybridRetriever:
-    """Dense passages + dense sentences + coverage-weighted BM25, z-score fusion in a pool."""
+    """Dense passages + dense sentences + coverage-weighted BM25, z-score fusion in a pool.
+
+    ``glossary``: the English-to-Dutch terms for English questions (the one the Assistant loaded;
+    by default ``Settings.glossary_file`` with the shipped one). ``Glossary()`` switches the
+    expansion off.
+    """
 
     REVISION_TTL = 2.0  # seconds between checks whether another process changed the index
     SENTENCE_CANDIDATES = 80
@@ -282,11 +344,14 @@ class HybridRetriever:
         embedder: Embedder | None = None,
         bm25_weight: float = 1.0,
         taxonomy: Taxonomy | None = None,
+        glossary: Glossary | None = None,
     ):
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or open_store(settings, self.embedder.id, taxonomy)
         self.bm25_weight = bm25_weight
+        # Glossary() is empty and so falsy: only None means "load the configured one".
+        self.glossary = glossary if glossary is not None else Glossary.load(settings.glossary_file)
         self._lexical: LexicalIndex | None = None
         self._revision: str | None = None
         self._checked = 0.0
@@ -401,11 +466,13 @@ class HybridRetriever:
             sent = self.store.query_sentences(qvec, self.SENTENCE_CANDIDATES, where)
         t3 = time.perf_counter()
 
-        coverage = lex.coverage(question)
+        expansion = self.expand(question, lex)
+        spans = [(m.start, m.end) for m, _ in expansion]
+        coverage = lex.coverage(question, spans)
         w_bm25 = {"hybrid": self.bm25_weight * coverage, "dense": 0.0, "bm25": 1.0}[mode]
         bm25: dict[str, float] = {}
         if w_bm25 > 0:
-            scores = lex.scores(question)
+            scores = lex.scores(question, [t for _, tokens in expansion for t in tokens])
             for i in np.argsort(-scores):
                 if scores[i] <= 0 or len(bm25) >= self.settings.bm25_candidates:
                     break
@@ -440,6 +507,7 @@ class HybridRetriever:
             dense_best=max(dense.values(), default=0.0),
             bm25_weight=w_bm25,
             similarity=dense,
+            expanded_terms=list(dict.fromkeys(t.nl for m, _ in expansion for t in m.terms)),
             timings={
                 "bm25_load": t1 - t0,
                 "embed": t2 - t1,
@@ -448,6 +516,25 @@ class HybridRetriever:
                 "total": t4 - t0,
             },
         )
+
+    def expand(self, question: str, lex: LexicalIndex) -> list[tuple[Match, list[str]]]:
+        """The glossary matches of an English question, each with the BM25 tokens it adds.
+
+        Only matches that add a distinctive token (``LexicalIndex.distinctive``) are kept, with
+        only the terms that do: a term BM25 cannot find (a user glossary's word of documents that
+        are not indexed) or that is in most passages would add weight without adding signal.
+        A Dutch question has no matches, so its BM25 query and weight are exactly what they were
+        without a glossary.
+        """
+        out = []
+        for m in self.glossary.matches(question):
+            kept = [(t, [tok for f in t.dutch for tok in lex.distinctive(f)]) for t in m.terms]
+            kept = [(t, tokens) for t, tokens in kept if tokens]
+            if kept:
+                terms = tuple(t for t, _ in kept)
+                tokens = list(dict.fromkeys(tok for _, ts in kept for tok in ts))
+                out.append((m if terms == m.terms else replace(m, terms=terms), tokens))
+        return out
 
     def _complete(
         self,

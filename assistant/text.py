@@ -158,7 +158,20 @@ def analyze(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """Words that carry the topic of a question, in either language."""
-    return [w for w in words(text) if w not in NL_STOP and w not in EN_STOP and len(w) > 1]
+    return [w for w, _, _ in content_word_spans(text)]
+
+
+def content_word_spans(text: str) -> list[tuple[str, int, int]]:
+    """``content_words`` with their character offsets in ``fold(text)``.
+
+    The offsets let the retriever tell which words of an English question a glossary phrasing
+    (``assistant.glossary.Match``, offsets in the same folded text) stands for.
+    """
+    return [
+        (m.group(), m.start(), m.end())
+        for m in _WORD.finditer(fold(text))
+        if m.group() not in NL_STOP and m.group() not in EN_STOP and len(m.group()) > 1
+    ]
 
 
 def surface_words(text: str) -> set[str]:

@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = REPO_ROOT / "corpus"
 BUNDLED_TAXONOMY = BUNDLED_CORPUS / "taxonomy.yaml"
+BUNDLED_GLOSSARY = BUNDLED_CORPUS / "glossary.yaml"
 
 _CONFIG = SettingsConfigDict(env_prefix="INCLUSIE_", env_file=".env", extra="ignore")
 
@@ -108,7 +109,7 @@ class IngestSettings(BaseSettings):
 
 
 class RetrievalSettings(BaseSettings):
-    """How many passages are gathered and shown, and when to refuse (owner: ``assistant``)."""
+    """How passages are gathered and shown, and when to refuse (owner: ``assistant``)."""
 
     model_config = _CONFIG
 
@@ -122,6 +123,15 @@ class RetrievalSettings(BaseSettings):
         description=(
             "Evidence score under which the assistant says the documents do not cover the "
             "question. 0 means: use the calibrated default shipped in assistant/calibration.json."
+        ),
+    )
+    glossary_file: Path | None = Field(
+        None,
+        description=(
+            "Your own glossary (YAML, the shape of corpus/glossary.yaml): Dutch terms of your "
+            "documents with English equivalents. Its entries are used together with the shipped "
+            "ones and replace a shipped entry with the same Dutch term. English questions find "
+            "Dutch passages through it, and English answers gloss the Dutch terms they quote."
         ),
     )
 

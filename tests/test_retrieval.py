@@ -23,7 +23,8 @@ def test_dutch_and_english_questions_find_pupil_transport(assistant):
         assert "leerlingenvervoer" in r.passages[0].themes, (q, r.passages[0].text[:80])
 
 
-def test_bm25_is_silent_for_english_and_full_for_dutch(assistant):
+def test_bm25_sees_no_english_words_of_its_own_and_all_dutch_ones(assistant):
+    # English words reach BM25 only through the glossary (tests/test_glossary.py)
     lex = assistant.retriever.lexical()
     assert lex.coverage("How do we approach pupil transport?") == 0.0
     assert lex.coverage("Wat doet de gemeente aan leerlingenvervoer?") == 1.0
