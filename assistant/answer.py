@@ -76,6 +76,7 @@ class Assistant:
             index_facts=self._index_facts,
             aliases=self._aliases,
             known_words=self.glossary.english_words,
+            glossary=self.glossary,
         )
         self._facts: tuple[object, IndexFacts] | None = None
         if llm is None and settings.llm_base_url:

@@ -28,12 +28,14 @@ from ingest.store import Store
 
 from .answer_type import expected_type, satisfies
 from .calibrated import load_fitted
+from .glossary import Glossary
 from .question import asks, leans_back, split_parts
 from .quotes import ANSWERS_V2_SCORING, QUOTES_V1, Quote, ScoringParams, score_sentences
 from .records import Answer, CitedSentence, Evidence
 from .render import refusal_text, render_quoted
 from .retrieve import Filters, Retrieval
 from .specifics import IndexFacts, Specific, find_specifics, folded, not_found
+from .text import analyze
 from .wording import TEXTS
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
@@ -77,6 +79,7 @@ class ComposeParams:
     things the question asks about that the documents do not hold (``assistant.specifics``).
     ``part_floor``: a part whose best sentence is this far under the refusal threshold is named
     as unanswered. ``say_filters``: the answer says which filters it was searched within.
+    ``key_terms``: an English answer glosses the Dutch terms its quotes use (the glossary).
     """
 
     name: str
@@ -93,6 +96,7 @@ class ComposeParams:
     near_miss: bool = False
     part_floor: float | None = None
     say_filters: bool = False
+    key_terms: bool = False
 
 
 QUOTES_V1_COMPOSER = ComposeParams("quotes-v1", QUOTES_V1)
@@ -113,6 +117,7 @@ ANSWERS_V2 = ComposeParams(
     near_miss=True,
     part_floor=0.08,
     say_filters=True,
+    key_terms=True,
 )
 
 
@@ -165,6 +170,7 @@ class QuoteComposer:
         index_facts: Callable[[], IndexFacts] | None = None,
         aliases: Callable[[Specific], list[str]] | None = None,
         known_words: frozenset[str] = frozenset(),
+        glossary: Glossary | None = None,
     ):
         self.store = store
         self.calibration = calibration
@@ -174,6 +180,7 @@ class QuoteComposer:
         self.index_facts = index_facts
         self.aliases = aliases
         self.known_words = known_words  # capitalised words that are no names (the glossary's)
+        self.glossary = glossary
 
     def answer(self, question: str, r: Retrieval, filters: Filters | None = None) -> Answer:
         """Compose the answer for retrieved passages (``ask`` without the search)."""
@@ -200,6 +207,7 @@ class QuoteComposer:
                 missing,
             )
         sentences, citations, unanswered = self.compose(r, candidates)
+        terms = self.key_terms(sentences) if lang == "en" else []
         timings = {"select": time.perf_counter() - t0}
         return Answer(
             question=question,
@@ -212,6 +220,7 @@ class QuoteComposer:
                 not_found=missing,
                 unanswered=unanswered,
                 filters=filters.as_dict() if self.params.say_filters else None,
+                key_terms=terms,
             ),
             sentences=sentences,
             citations=citations,
@@ -221,7 +230,28 @@ class QuoteComposer:
             timings=timings,
             not_found=missing,
             unanswered=unanswered,
+            key_terms=terms,
         )
+
+    def key_terms(self, sentences: list[CitedSentence]) -> list[tuple[str, str]]:
+        """Dutch words in the quotes an English reader may not know, with their gloss.
+
+        Words that occur in most passages ("gemeente", "onderwijs") are no key terms; at most
+        eight, in the order the quotes use them.
+        """
+        if self.glossary is None or not self.params.key_terms:
+            return []
+        pairs = self.glossary.key_terms([s.text for s in sentences])
+        if self.index_facts is not None:
+            facts = self.index_facts()
+            common = 0.4 * facts.passages
+
+            def rare(nl: str) -> bool:
+                stems = analyze(nl)
+                return not stems or min(facts.stem_df.get(s, 0) for s in stems) <= common
+
+            pairs = [(nl, en) for nl, en in pairs if rare(nl)]
+        return pairs[:8]
 
     def candidates(self, question: str, r: Retrieval) -> list[Quote]:
         """Sentences of the top passages, scored as the refusal model sees them, best first."""

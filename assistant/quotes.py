@@ -58,8 +58,8 @@ class ScoringParams:
     ``p_short``: penalty for a sentence of fewer than six words.
     ``w_idf``: weight of the share of the query's stems in the sentence, each stem weighted by
     how rare it is in the index (``idf``): "Porteum" counts more than "gemeente".
-    ``p_first``: penalty for a passage's first sentence, which in this corpus mostly sets the
-    scene ("In Utrecht ...", "Binnen SWV ... hadden alle gemeenten te maken met ...").
+    ``p_first``: penalty for a passage's first sentence (not a TIP's), which in this corpus
+    mostly sets the scene ("In Utrecht ...", "Binnen SWV ... hadden alle gemeenten te maken").
     ``w_length``: weight of log(words): long sentences carry more, or say less, per word.
     ``kind_bonus``: bonus by the kind of passage (tip, praktijkvoorbeeld).
     ``w_passage``: weight of the passage's retrieval score (its place in the fused ranking).
@@ -100,24 +100,24 @@ QUOTES_V1 = ScoringParams(
 # its neighbours, rare question words it shares (idf), names, the kind of answer asked for, and
 # penalties for a passage's scene-setting first sentence, questions, fragments and forward
 # references. In units of similarity. Cross-validated, the answering sentence is the best one
-# for 47% of question parts (similarity alone: 33%) and among the best three for 75% (54%).
+# for 48% of question parts (similarity alone: 32%) and among the best three for 70% (54%).
 ANSWERS_V2_SCORING = ScoringParams(
     "answers-v2",
-    w_context=-0.077,
-    w_overlap=-0.129,
-    w_idf=0.212,
-    w_names=0.148,
-    w_kind=0.061,
-    p_lean=-0.010,
-    p_forward=0.028,
-    p_question=0.039,
+    w_context=-0.063,
+    w_overlap=-0.043,
+    w_idf=0.173,
+    w_names=0.106,
+    w_kind=0.056,
+    p_lean=-0.012,
+    p_forward=0.029,
+    p_question=0.034,
     p_short=0.039,
-    p_first=0.063,
-    w_length=-0.017,
-    rank_penalty=0.033,
-    kind_bonus=(("tip", 0.005), ("praktijkvoorbeeld", 0.019)),
-    w_passage=0.007,
-    w_neighbour=0.265,
+    p_first=0.084,
+    w_length=-0.018,
+    rank_penalty=0.028,
+    kind_bonus=(("tip", -0.013), ("praktijkvoorbeeld", 0.021)),
+    w_passage=0.008,
+    w_neighbour=0.243,
     min_words=4,
     skip_headings=True,
 )
@@ -227,7 +227,8 @@ def score_sentences(
                 forward=float(points_forward(text)),
                 question=float(text.rstrip().endswith("?")),
                 short=float(n_words < 6),
-                first=float(s.index == 0),
+                # A TIP block opens with its advice; other passages often with the scene.
+                first=float(s.index == 0 and p.kind != "tip"),
                 log_length=math.log(max(1, n_words)),
                 rank=float(rank),
                 tip=float(p.kind == "tip"),

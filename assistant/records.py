@@ -94,6 +94,8 @@ class Answer:
     # documents do not hold, as the question wrote them; the answer says so first.
     not_found: list[str] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)  # parts of the question no quote answers
+    # For English askers: Dutch words in the quotes with their English gloss (the glossary).
+    key_terms: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The `ask --json` shape (a contract other tools rely on: extend, don't rename)."""
@@ -127,6 +129,7 @@ class Answer:
             "removed_markers": self.removed_markers,
             "not_found": self.not_found,
             "unanswered_parts": self.unanswered,
+            "key_terms": [{"nl": nl, "en": en} for nl, en in self.key_terms],
         }
 
 

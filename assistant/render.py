@@ -31,6 +31,7 @@ def render_quoted(
     not_found: list[str] | tuple[str, ...] = (),
     unanswered: list[str] | tuple[str, ...] = (),
     filters: dict | None = None,
+    key_terms: list[tuple[str, str]] | None = None,
 ) -> str:
     """Quotes grouped per cited passage, each group under a frame in the question's language.
 
@@ -55,6 +56,9 @@ def render_quoted(
         if s.english:
             lines.append(f"  {TEXTS[lang]['in_english']}: {s.english}")
     tail = [TEXTS[lang]["unanswered"].format(part=part.rstrip("?")) for part in unanswered]
+    if key_terms:
+        terms = "; ".join(f"{nl} = {en}" for nl, en in key_terms)
+        tail.append(TEXTS[lang]["key_terms"].format(terms=terms))
     if filters:
         tail.append(filters_line(filters, lang))
     if tail:
@@ -71,6 +75,7 @@ def render_answer(answer: Answer, say_filters: bool = True) -> str:
         not_found=answer.not_found,
         unanswered=answer.unanswered,
         filters=answer.filters if say_filters else None,
+        key_terms=answer.key_terms,
     )
 
 

@@ -136,6 +136,7 @@ def collect(a: Assistant, cases, raw, store, embedder, pool: int) -> list[tuple]
                 _ALL,
                 context_vector=r.query_vector if aligned else None,
                 asks=parts[i].asks if aligned else parts[0].asks if len(parts) == 1 else None,
+                extra_terms=r.expanded_terms,
                 idf=facts.idf,
             )
             if not quotes:

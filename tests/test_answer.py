@@ -41,8 +41,11 @@ def test_pupil_transport_answer_is_cited_and_verbatim(assistant, question, lang)
 def test_frame_follows_the_question_language(assistant):
     nl = assistant.ask("Welke tips geeft de handreiking over onderwijshuisvesting?")
     en = assistant.ask("Which tips does the handbook give about school buildings?")
-    frames_nl = [ln for ln in nl.text.splitlines() if ln and not ln.startswith("- ")]
-    frames_en = [ln for ln in en.text.splitlines() if ln and not ln.startswith("- ")]
+
+    def frames(text: str) -> list[str]:  # the lines that introduce a passage's quotes
+        return [ln for ln in text.splitlines() if ln.endswith(":") and not ln.startswith("- ")]
+
+    frames_nl, frames_en = frames(nl.text), frames(en.text)
     assert frames_nl and all(
         re.match(r"^(Volgens|Tip uit|Praktijkvoorbeeld uit)", f) for f in frames_nl
     )
@@ -51,6 +54,9 @@ def test_frame_follows_the_question_language(assistant):
     )
     assert all("quoted in Dutch" in f for f in frames_en)
     assert "Samen werken aan inclusiever onderwijs" in nl.text
+    # English askers get the Dutch terms of the quotes glossed; Dutch askers do not.
+    assert en.key_terms and "Key terms: " in en.text and not nl.key_terms
+    assert all(term in " ".join(s.text for s in en.sentences) for term, _ in en.key_terms)
 
 
 def test_practice_example_question_cites_the_region(assistant):

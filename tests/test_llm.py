@@ -74,6 +74,7 @@ def test_citations_are_parsed_and_checked(llm_assistant, fake):
         "citations": [1],
         "support": "supported",
         "quoted": False,
+        "english": "",  # renderings are for quotes; a generated answer is already English
     }
 
 
