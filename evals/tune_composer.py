@@ -242,6 +242,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=Path("data"))
     ap.add_argument("--top", type=int, default=10)
+    ap.add_argument(
+        "--pool", type=int, default=ANSWERS_V2.pool, help="top passages the sentences come from"
+    )
     args = ap.parse_args()
     settings = Settings(data_dir=args.data_dir)
     a = Assistant(settings)
@@ -258,7 +261,7 @@ def main() -> None:
     store, embedder = _CachedStore(a.store), _CachedEmbedder(a.embedder)
     print(f"{len(cases)} development questions retrieved in {time.perf_counter() - t0:.1f} s")
 
-    groups = collect(a, cases, raw, store, embedder, ANSWERS_V2.pool)
+    groups = collect(a, cases, raw, store, embedder, args.pool)
     sim_only = np.zeros(len(FEATURES))
     sim_only[0] = 1.0
     folds = np.array_split(np.random.default_rng(0).permutation(len(groups)), 5)
@@ -295,7 +298,9 @@ def main() -> None:
     keys = list(SELECTION_GRID)
     for values in itertools.product(*(SELECTION_GRID[k] for k in keys)):
         setting = dict(zip(keys, values, strict=True))
-        params = dataclasses.replace(ANSWERS_V2, scoring=fitted, **setting)  # type: ignore[arg-type]
+        params = dataclasses.replace(  # type: ignore[arg-type]
+            ANSWERS_V2, scoring=fitted, pool=args.pool, **setting
+        )
         rows.append((score(composer(params), cases, raw), setting))
     rows.sort(key=lambda r: (-r[0]["answer_recall"], r[0]["quotes"]))
     print("fitted scorer, selection settings by answer recall:")
