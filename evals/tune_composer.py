@@ -298,9 +298,8 @@ def main() -> None:
     keys = list(SELECTION_GRID)
     for values in itertools.product(*(SELECTION_GRID[k] for k in keys)):
         setting = dict(zip(keys, values, strict=True))
-        params = dataclasses.replace(  # type: ignore[arg-type]
-            ANSWERS_V2, scoring=fitted, pool=args.pool, **setting
-        )
+        params = dataclasses.replace(ANSWERS_V2, scoring=fitted, pool=args.pool)
+        params = dataclasses.replace(params, **setting)  # type: ignore[arg-type]
         rows.append((score(composer(params), cases, raw), setting))
     rows.sort(key=lambda r: (-r[0]["answer_recall"], r[0]["quotes"]))
     print("fitted scorer, selection settings by answer recall:")
