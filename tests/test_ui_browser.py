@@ -205,6 +205,12 @@ def test_english_question_gets_english_frame(page):
     first = page.locator('#bronnen div.bron[data-n="1"]')
     assert first.count() == 1
     assert "Leerlingenvervoer" in first.locator(".label.thema").all_inner_texts()
+    # Dutch terms in the quotes show their English on hover, and a "Key terms" line glosses them
+    assert "Key terms:" in answer
+    glosses = page.locator("#gesprek [data-testid=bot] abbr[title]").evaluate_all(
+        "els => els.map(e => [e.innerText.toLowerCase(), e.title])"
+    )
+    assert ["leerlingenvervoer", "pupil transport"] in glosses, glosses
 
 
 def test_off_topic_question_is_refused_with_related_passages(page):

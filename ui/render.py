@@ -10,6 +10,7 @@ including markup.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -125,8 +126,26 @@ def answer_markdown(answer: Answer) -> str:
     if answer.mode == "llm" and answer.sentences:
         body = render_generated(answer.lang, answer.sentences, escape=esc, markdown=True)
     else:
-        body = chat_markdown(answer.text)
+        body = glossed(chat_markdown(answer.text), answer.key_terms)
     return f"_{esc(answer.notice)}_\n\n{body}" if answer.notice else body
+
+
+def glossed(escaped: str, key_terms: list[tuple[str, str]]) -> str:
+    """Escaped answer text with each Dutch key term showing its English gloss on hover.
+
+    >>> glossed("- Thuisnabij onderwijs [1]", [("Thuisnabij", "close to home")])
+    '- <abbr title="close to home">Thuisnabij</abbr> onderwijs [1]'
+    """
+    if not key_terms:
+        return escaped
+    gloss = {esc(nl): esc(en) for nl, en in key_terms}
+    # One pass over the text, longest term first, so no term is wrapped inside another.
+    pattern = re.compile(
+        r"(?<![\w&])("
+        + "|".join(re.escape(t) for t in sorted(gloss, key=len, reverse=True))
+        + r")(?!\w)"
+    )
+    return pattern.sub(lambda m: f'<abbr title="{gloss[m.group(1)]}">{m.group(1)}</abbr>', escaped)
 
 
 def upload_markdown(result: UploadResult) -> str:
