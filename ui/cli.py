@@ -451,6 +451,13 @@ def eval_cmd(
         "hybrid+llm als een taalmodel is ingesteld. Standaard alle.",
     ),
     tolerance: float = typer.Option(0.02, "--tolerance", help="Toegestane daling per metriek."),
+    update_baseline: bool = typer.Option(
+        False,
+        "--update-baseline",
+        help="Na de meting evals/baseline.json bijwerken met de cijfers van de geleverde "
+        "configuratie (hybrid) op de achtergehouden sets: doe dit in dezelfde commit als een "
+        "verbetering; de poorttest (tests/test_baseline.py) eist dat.",
+    ),
     calibrate: bool = typer.Option(
         False,
         "--calibrate",
@@ -466,6 +473,12 @@ def eval_cmd(
 
     if dev and questions:
         _fail("Kies --dev of --questions, niet allebei.", 2)
+    if update_baseline and (dev or questions or (config and "hybrid" not in config)):
+        _fail(
+            "--update-baseline meet de achtergehouden sets met hybrid: zonder --dev, "
+            "--questions of een --config zonder hybrid.",
+            2,
+        )
     if calibrate:
         from evals.calibrate import fit_calibration, save_calibration
         from evals.support_calibration import fit_support, load_pairs, save_support
@@ -533,6 +546,16 @@ def eval_cmd(
         "ans nf = beantwoordbare vragen met not_found. Uitleg in report.md."
     )
     typer.echo(f"Rapport: {out / 'report.md'}, {out / 'report.json'}, {out / 'chart.png'}")
+    if update_baseline:
+        from evals.baseline import BASELINE_FILE, save
+
+        save(report)
+        typer.echo(f"Baseline bijgewerkt: {BASELINE_FILE}")
+    elif not dev and not questions and "hybrid" in configs:
+        from evals.baseline import check, load
+
+        for problem in check(report, load()):
+            typer.echo(f"BASELINE  {problem}", err=True)
     if comparison is not None and not comparison:
         typer.echo(
             "Let op: het eerdere rapport heeft geen vragenset en configuratie gemeen met dit; "
