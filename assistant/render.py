@@ -43,7 +43,6 @@ def render_quoted(
         lines += [
             TEXTS[lang]["not_found"].format(items=join(list(not_found), lang)),
             TEXTS[lang]["nearest"],
-            "",
         ]
     current = None
     for s in sentences:
@@ -59,8 +58,9 @@ def render_quoted(
     if key_terms:
         terms = "; ".join(f"{nl} = {en}" for nl, en in key_terms)
         tail.append(TEXTS[lang]["key_terms"].format(terms=terms))
-    if filters:
-        tail.append(filters_line(filters, lang))
+    said = filters_line(filters, lang) if filters else ""
+    if said:
+        tail.append(said)
     if tail:
         lines += ["", *tail]
     return "\n".join(lines)

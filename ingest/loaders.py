@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import IngestError, UnsupportedFile
 
 SUPPORTED = (".txt", ".md", ".pdf", ".docx")
-METADATA_FILES = {"catalog.yaml", "taxonomy.yaml"}
+METADATA_FILES = {"catalog.yaml", "taxonomy.yaml", "glossary.yaml"}
 
 # pypdf logs warnings on damaged files ("EOF marker not found"); with no logging configured Python
 # prints them to stderr, as lines that name no file, next to our own one-line error. Apps that
