@@ -303,6 +303,17 @@ def test_tokens_missing_wrong_revoked_and_read_only(served):
     assert problem(client.get("/api/v1/documents"), 401)
 
 
+def test_with_a_web_login_the_api_stays_closed_when_no_token_is_left(served):
+    listed = run_cli("token", "list", env=served.env, timeout=60).stdout.splitlines()
+    for name in [line.split()[0] for line in listed if line.strip()]:
+        assert run_cli("token", "revoke", name, env=served.env, timeout=60).returncode == 0
+    assert "geen API-tokens" in run_cli("token", "list", env=served.env, timeout=60).stdout
+    # 127.0.0.1, but INCLUSIE_AUTH is set: not open, as it would be without a login
+    p = problem(served.client().get("/api/v1/documents"), 401)
+    assert "inclusie token create" in p["detail"]
+    assert httpx.get(served.url + "/api/v1/health", timeout=30).status_code == 200
+
+
 def test_each_token_has_its_own_rate_limit(served, reader):
     statuses = []
     for _ in range(RATE + 40):  # the bucket refills RATE/60 per second; the loop is far faster

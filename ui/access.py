@@ -1,7 +1,8 @@
 """Who may call the API: bearer tokens with a scope, and a rate limit per token.
 
-On 127.0.0.1 with no token created yet the API is open, as the web app is without a login;
-from the first ``inclusie token create`` on, every request needs ``Authorization: Bearer …``.
+On 127.0.0.1, without a web login and with no token created yet, the API is open, as the web
+app is; from the first ``inclusie token create`` on (or with ``INCLUSIE_AUTH`` set), every
+request needs ``Authorization: Bearer …``.
 On any other address ``inclusie serve`` does not start without a token, and should every token
 be revoked while it runs, requests are refused rather than let through.
 

@@ -352,7 +352,9 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
     from .api import create_api
 
     auth_pair = _auth_pair(auth)
-    server = create_api(ctx, open_without_tokens=is_loopback(host))
+    # Open without tokens only where the web app is open too: a login on 127.0.0.1 usually means
+    # a reverse proxy in front, and the API must not be the unguarded way in.
+    server = create_api(ctx, open_without_tokens=is_loopback(host) and not auth_pair)
     app = build_app(ctx)
     app.queue(default_concurrency_limit=8)
     allowed = [str(ctx.settings.corpus_dir.resolve()), str(ctx.settings.uploads_dir.resolve())]

@@ -3,10 +3,10 @@
 ``GET /v1/models`` lists one model, ``inclusie-assistent``; ``POST /v1/chat/completions`` answers
 the last user message. Earlier user messages are used to rewrite a follow-up ("en in
 Lelystad?"); system prompts are ignored (the assistant answers from the documents, not from
-instructions). The reply is the answer with its ``[n]`` markers, then a numbered source list;
-the full answer (``ask --json``) travels in a top-level ``inclusie`` object, in the last chunk
-when streaming. Extra options go in ``inclusie`` of the request (the ``openai`` client's
-``extra_body``): ``{"filters": {...}, "quotes_only": true}``.
+instructions). The reply is the answer with its ``[n]`` markers, then a numbered source list
+(document, page or section, kind); the full answer (``ask --json``) travels in a top-level
+``inclusie`` object, in the last chunk when streaming. Extra options go in ``inclusie`` of the
+request (the ``openai`` client's ``extra_body``): ``{"filters": {...}, "quotes_only": true}``.
 
 Streamed text cannot be taken back, and a generated answer is only final after its support
 check (which may replace it by quotes). So the answer is completed first and then streamed line
@@ -20,7 +20,7 @@ Tekst. [1]
 <BLANKLINE>
 **Bronnen**
 <BLANKLINE>
-- [1] Plan — Doel
+- [1] Plan — Doel (tekst)
 """
 
 from __future__ import annotations
@@ -94,8 +94,9 @@ def reply_text(ans: Answer) -> str:
         head = "Bronnen" if ans.lang == "nl" else "Sources"
         lines = [f"**{head}**", ""]
         for n, p in enumerate(ans.citations, 1):
+            # the kind tells apart two passages of one section (a text and a practice example)
             place = f" — {md_safe(p.location)}" if p.location else ""
-            lines.append(f"- [{n}] {md_safe(p.title)}{place}")
+            lines.append(f"- [{n}] {md_safe(p.title)}{place} ({p.kind})")
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
