@@ -169,12 +169,17 @@ def test_unknown_paths_and_methods_are_problems_too(reader):
 
 
 # -- search ---------------------------------------------------------------------------------
-def test_search_returns_the_search_json_contract(reader):
+def test_search_returns_the_search_json_contract(served, reader):
     res = reader.get(
         "/api/v1/search", params={"q": "vervoer", "k": 3, "theme": "leerlingenvervoer"}
     )
     assert res.status_code == 200, res.text
     data = res.json()
+    cli = run_cli(
+        "search", "vervoer", "-k", "3", "--theme", "leerlingenvervoer", "--json", env=served.env
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert data == json.loads(cli.stdout)
     assert data["question"] == "vervoer" and 1 <= len(data["passages"]) <= 3
     for p in data["passages"]:
         assert "leerlingenvervoer" in p["themes"]
