@@ -598,7 +598,10 @@ def token_list() -> None:
     """De tokens: naam, scope, gemaakt, laatst gebruikt (nooit het token zelf)."""
     rows = _tokens().list()
     if not rows:
-        typer.echo("Er zijn geen API-tokens; op 127.0.0.1 is de API open.")
+        typer.echo(
+            "Er zijn geen API-tokens: de API is open op 127.0.0.1 zonder login (INCLUSIE_AUTH) "
+            "en weigert elk verzoek in alle andere gevallen."
+        )
         return
     for t in rows:
         used = t.last_used or "nog niet gebruikt"
