@@ -371,6 +371,9 @@ def oai(served):
 
 def test_openai_client_plain_and_streaming(oai):
     assert [m.id for m in oai.models.list()] == ["inclusie-assistent"]
+    assert oai.models.retrieve("inclusie-assistent").id == "inclusie-assistent"
+    with pytest.raises(openai.NotFoundError):
+        oai.models.retrieve("gpt-4o")
     messages = [{"role": "user", "content": QUESTION}]
     plain = oai.chat.completions.create(model="inclusie-assistent", messages=messages)
     text = plain.choices[0].message.content
