@@ -5,7 +5,8 @@ directory); CLI flags override them. Nothing else in the code reads the environm
 
 ``Settings`` is one object (one ``Settings()`` call reads the environment once), composed of
 sections: ``StorageSettings`` (data dir, Chroma), ``IngestSettings`` (documents, embedder, limits),
-``RetrievalSettings`` and ``LLMSettings`` (the assistant), ``WebSettings`` (the web app). A
+``RetrievalSettings`` and ``LLMSettings`` (the assistant), ``WebSettings`` (the web app),
+``ApiSettings`` (the HTTP API). A
 component that needs one section types its parameter with that section, so its dependencies are
 visible; the variable names stay flat (``INCLUSIE_LLM_BASE_URL``, not a nested form).
 
@@ -67,6 +68,11 @@ class StorageSettings(BaseSettings):
     @property
     def eval_dir(self) -> Path:
         return self.data_dir / "eval-report"
+
+    @property
+    def tokens_db(self) -> Path:
+        """API tokens (only their hashes), see ``ui.tokens``."""
+        return self.data_dir / "api-tokens.sqlite"
 
 
 class IngestSettings(BaseSettings):
@@ -173,7 +179,34 @@ class WebSettings(BaseSettings):
     )
 
 
-class Settings(StorageSettings, IngestSettings, RetrievalSettings, LLMSettings, WebSettings):
+class ApiSettings(BaseSettings):
+    """The HTTP API beside the web app: rate and size limits (owner: ``ui.api``)."""
+
+    model_config = _CONFIG
+
+    api_rate_per_minute: int = Field(
+        60,
+        ge=0,
+        description=(
+            "Requests per minute one API token may make (a burst of this many, then refilled "
+            "evenly); more get HTTP 429 with Retry-After. 0: no limit. Without any token (only "
+            "possible on 127.0.0.1) there is no limit."
+        ),
+    )
+    api_max_body_kb: int = Field(
+        256,
+        ge=1,
+        description=(
+            "Largest JSON request body of the API in kilobytes (a chat front-end sends the whole "
+            "conversation with every question). Uploads are bounded by max_upload_files x "
+            "max_file_mb instead."
+        ),
+    )
+
+
+class Settings(
+    StorageSettings, IngestSettings, RetrievalSettings, LLMSettings, WebSettings, ApiSettings
+):
     """All sections in one object: what the CLI and the web app build once and pass down."""
 
     model_config = _CONFIG

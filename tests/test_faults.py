@@ -253,3 +253,47 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_api_says_503_while_the_index_is_away_and_recovers(team):
+    """The API over the same deployment: no token exists, so on 127.0.0.1 it is open."""
+    import openai
+
+    api = httpx.Client(base_url=team.url, timeout=REPLY_BOUND)
+    oai = openai.OpenAI(base_url=team.url + "/v1", api_key="-", timeout=REPLY_BOUND, max_retries=0)
+    body = {"question": QUESTION}
+    try:
+        assert api.post("/api/v1/ask", json=body).json()["citations"]
+        team.chroma.stop()
+        for res in (
+            api.post("/api/v1/ask", json=body),
+            api.post("/api/v1/ask", params={"stream": "true"}, json=body),
+            api.post(  # a follow-up: rewritten first, then the search fails
+                "/api/v1/ask",
+                params={"stream": "true"},
+                json={
+                    "question": "en bij de overgang?",
+                    "conversation": [{"role": "user", "content": QUESTION}],
+                },
+            ),
+            api.get("/api/v1/health"),
+            api.get("/api/v1/search", params={"q": QUESTION}),
+        ):
+            assert res.status_code == 503, (res.request.url, res.text)
+            assert res.headers["content-type"].startswith("application/problem+json")
+            assert "niet bereikbaar" in res.json()["detail"] and "Traceback" not in res.text
+        with pytest.raises(openai.InternalServerError) as e:
+            oai.chat.completions.create(
+                model="inclusie-assistent", messages=[{"role": "user", "content": QUESTION}]
+            )
+        assert "niet bereikbaar" in str(e.value)
+        assert team.serve.poll() is None, team.serve_log()
+    finally:
+        if team.chroma.proc is None or team.chroma.proc.poll() is not None:
+            team.chroma = ScriptChroma(
+                team.chroma.path, team.chroma.log, port=team.chroma.port
+            ).start()
+    assert api.get("/api/v1/health").status_code == 200
+    assert api.post("/api/v1/ask", json=body).json()["citations"]
+    api.close()
+    oai.close()

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from ingest.settings import BUNDLED_TAXONOMY
-from ui.app import bind_warning
+from ui.app import bind_refusal
 
 from .conftest import REPO, free_port, run_cli, stop_process
 from .docgen import filler, write_pdf
@@ -22,11 +22,15 @@ from .docgen import filler, write_pdf
 pytestmark = pytest.mark.slow
 
 
-def test_bind_warning_only_for_open_addresses_without_login():
-    assert bind_warning("127.0.0.1", None) is None
-    assert bind_warning("0.0.0.0", "ana:geheim") is None
-    msg = bind_warning("0.0.0.0", None)
-    assert msg and "WAARSCHUWING" in msg and "INCLUSIE_AUTH" in msg
+def test_open_addresses_need_a_login_and_an_api_token():
+    assert bind_refusal("127.0.0.1", None, 0) is None
+    assert bind_refusal("0.0.0.0", "ana:geheim", 1) is None
+    both = bind_refusal("0.0.0.0", None, 0)
+    assert both and "INCLUSIE_AUTH" in both and "inclusie token create" in both
+    token = bind_refusal("0.0.0.0", "ana:geheim", 0)
+    assert token and "inclusie token create" in token and "INCLUSIE_AUTH" not in token
+    login = bind_refusal("::", None, 2)
+    assert login and "INCLUSIE_AUTH" in login and "token" not in login
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,19 @@
 """The web app (Gradio): chat with cited answers, sources, filters, uploads, feedback, evals.
 
 ``build_app`` lays out the page and wires its components to the handlers in ``ui.handlers``;
-``launch`` starts it with the request limits and the login.
+``build_server`` mounts it, with its login and request limits, into the API's FastAPI app
+(``ui.api``); ``launch`` serves both on one port with uvicorn.
 
 >>> ctx = AppContext.create(Settings())          # doctest: +SKIP
->>> build_app(ctx).launch(server_name="127.0.0.1")  # doctest: +SKIP
+>>> launch(ctx, "127.0.0.1", 7860)               # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import socket
+
 import gradio as gr
+from fastapi import FastAPI
 
 from ingest.loaders import SUPPORTED
 from ingest.passage import KINDS
@@ -329,57 +333,104 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     return app
 
 
-def launch(
-    ctx: AppContext,
-    host: str,
-    port: int,
-    auth: str | None = None,
-    prevent_thread_lock: bool = False,
-):
-    """Start the app (the caller warns when it listens beyond this machine without a login)."""
+def _auth_pair(auth: str | None) -> tuple[str, str] | None:
+    if not auth:
+        return None
+    user, _, password = auth.partition(":")
+    if not user or not password:
+        raise ValueError("INCLUSIE_AUTH moet de vorm 'gebruiker:wachtwoord' hebben.")
+    return user, password
+
+
+def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None) -> FastAPI:
+    """One FastAPI app: the API (``ui.api``) with the web app mounted at ``/``.
+
+    The web app keeps what ``Blocks.launch`` gave it: the login (which guards only the web app's
+    own routes; the API has tokens), the folders it may serve files from, the upload limits, the
+    queue, the theme and the CSS.
+    """
+    from .api import create_api
+
+    auth_pair = _auth_pair(auth)
+    # Open without tokens only where the web app is open too: a login on 127.0.0.1 usually means
+    # a reverse proxy in front, and the API must not be the unguarded way in.
+    server = create_api(ctx, open_without_tokens=is_loopback(host) and not auth_pair)
     app = build_app(ctx)
     app.queue(default_concurrency_limit=8)
-    auth_pair = None
-    if auth:
-        user, _, password = auth.partition(":")
-        if not user or not password:
-            raise ValueError("INCLUSIE_AUTH moet de vorm 'gebruiker:wachtwoord' hebben.")
-        auth_pair = (user, password)
     allowed = [str(ctx.settings.corpus_dir.resolve()), str(ctx.settings.uploads_dir.resolve())]
     allowed.append(str(briefings_dir(ctx.settings).resolve()))  # talking-points downloads
     theme = gr.themes.Soft(
         font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "Consolas", "monospace"],
     )
-    return app.launch(
+    return gr.mount_gradio_app(
+        server,
+        app,
+        path="/",
         server_name=host,
         server_port=port,
         auth=auth_pair,
         auth_message="Log in om de Inclusie-assistent te gebruiken.",
-        # bytes, not f"{mb}mb": Gradio's parser took "0.5mb" for an unknown unit
         allowed_paths=allowed,
+        # bytes, not f"{mb}mb": Gradio's parser took "0.5mb" for an unknown unit
         max_file_size=ctx.settings.max_file_bytes,
         app_kwargs={"middleware": [upload_middleware(ctx.settings)]},
-        prevent_thread_lock=prevent_thread_lock,
         show_error=False,
-        quiet=True,
         footer_links=[],
         theme=theme,
         css=CSS,
-        share=False,
     )
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before anything is served: a taken port is an OSError here
+    (with our own message), not a log line and an exit inside uvicorn."""
+    family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(addr)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def launch(ctx: AppContext, host: str, port: int, auth: str | None = None) -> None:
+    """Serve the web app and the API on ``host:port`` until stopped (Ctrl+C or SIGTERM)."""
+    import uvicorn
+
+    server = build_server(ctx, host, port, auth)
+    sock = listen(host, port)
+    config = uvicorn.Config(
+        server,
+        log_level="warning",
+        access_log=False,
+        # An open event stream would otherwise hold a stop for as long as the client listens.
+        timeout_graceful_shutdown=5,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def is_loopback(host: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
 
-def bind_warning(host: str, auth: str | None) -> str | None:
-    """The warning shown when the app would be reachable from other machines without a login."""
-    if is_loopback(host) or auth:
+def bind_refusal(host: str, auth: str | None, tokens: int) -> str | None:
+    """Why the app may not listen on ``host``: beyond this machine it needs both the web
+    login and at least one API token (the API would otherwise be open to the network)."""
+    if is_loopback(host):
+        return None
+    missing = []
+    if not auth:
+        missing.append("een login voor de webapp (INCLUSIE_AUTH=gebruiker:wachtwoord)")
+    if tokens == 0:
+        missing.append("minstens één API-token (inclusie token create NAAM)")
+    if not missing:
         return None
     return (
-        f"WAARSCHUWING: de app luistert op {host} zonder login; iedereen die deze computer "
-        "kan bereiken kan vragen stellen en documenten toevoegen. Zet "
-        "INCLUSIE_AUTH=gebruiker:wachtwoord of gebruik --host 127.0.0.1."
+        f"De app start niet op {host}: daar is hij bereikbaar voor andere computers, en dan "
+        f"zijn nodig: {' en '.join(missing)}. Of gebruik --host 127.0.0.1 (alleen deze computer)."
     )

@@ -101,27 +101,10 @@ def _taxonomy():
 
 
 def _filters(theme: list[str], kind: list[str], region: list[str], doc: list[str]):
-    from assistant.retrieve import Filters
-    from ingest.passage import KINDS
+    from ui.inputs import resolve_filters
 
-    tx = _taxonomy()
-    themes = []
-    for t in theme:
-        key = tx.match_theme(t)
-        if key is None:
-            _fail(f"Onbekend thema '{t}'. Kies uit: {', '.join(tx.theme_keys)}.", 2)
-        themes.append(key)
-    for k in kind:
-        if k not in KINDS:
-            _fail(f"Onbekende soort '{k}'. Kies uit: {', '.join(KINDS)}.", 2)
-    regions = []
-    for r in region:
-        name = tx.match_region(r)
-        if name is None:
-            names = ", ".join(n for n, _ in tx.regions)
-            _fail(f"Onbekende regio '{r}'. Bekende regio's: {names}.", 2)
-        regions.append(name)
-    return Filters(themes=themes, kinds=list(kind), regions=regions, doc_ids=list(doc))
+    # Unknown values raise an InputError: its Dutch message and exit code 2 (see _Commands).
+    return resolve_filters(_taxonomy(), theme, kind, region, doc)
 
 
 def _print_passage(n: int | None, p, show_score: bool = False) -> None:
@@ -578,26 +561,37 @@ def eval_cmd(
 @app.command()
 def serve(
     host: str | None = typer.Option(
-        None, "--host", help="Adres (standaard 127.0.0.1: alleen deze computer)."
+        None,
+        "--host",
+        help="Adres (standaard 127.0.0.1: alleen deze computer). Een ander adres vraagt een "
+        "login (INCLUSIE_AUTH) en minstens één API-token (inclusie token create).",
     ),
     port: int | None = typer.Option(None, "--port", help="Poort (standaard 7860)."),
 ) -> None:
-    """De webapp starten: chat met bronnen, filters, uploads, feedback en evaluatie."""
+    """De webapp en de API starten op één poort: chat met bronnen, filters, uploads, feedback
+    en evaluatie in de browser; de JSON-API onder /api/v1 (uitleg op /api/v1/docs) en een
+    OpenAI-compatibel chat-adres onder /v1."""
     import os
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from ui.app import AppContext, bind_warning, launch
+    from ui.app import AppContext, bind_refusal, launch
+    from ui.tokens import TokenStore
 
     s = settings()
     host = host or s.host
     port = port or s.port
-    warning = bind_warning(host, s.auth)
-    if warning:
-        typer.echo(warning, err=True)
+    # Checked before the model and the index are loaded: a refusal comes at once.
+    refusal = bind_refusal(host, s.auth, TokenStore(s.tokens_db).count())
+    if refusal:
+        _fail(refusal, 2)
     a = _assistant()
     typer.echo("Voorbeeldvragen controleren ...", err=True)
     ctx = AppContext.create(s, a)
-    typer.echo(f"Inclusie-assistent draait op http://{host}:{port}  (stoppen: Ctrl+C)", err=True)
+    typer.echo(
+        f"Inclusie-assistent draait op http://{host}:{port}  (API: http://{host}:{port}/api/v1/docs"
+        "; stoppen: Ctrl+C)",
+        err=True,
+    )
     try:
         launch(ctx, host, port, s.auth)
     except ValueError as e:
@@ -606,6 +600,65 @@ def serve(
         _fail(
             f"De app kan niet starten op {host}:{port}: {e}. Kies een andere poort met --port.", 2
         )
+
+
+# -- token -----------------------------------------------------------------------------------
+token_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="API-tokens voor andere programma's (intranet, chatbots, chat-apps). Zodra er een token "
+    "is, vraagt de API bij elk verzoek 'Authorization: Bearer <token>'.",
+)
+app.add_typer(token_app, name="token")
+
+
+def _tokens():
+    from ui.tokens import TokenStore
+
+    return TokenStore(settings().tokens_db)
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Argument(..., help="Naam van het token, bv. intranet of teams-bot."),
+    scope: str = typer.Option(
+        "read",
+        "--scope",
+        help="read: vragen, zoeken, briefings, documentenlijst. write: ook documenten "
+        "toevoegen en verwijderen.",
+    ),
+) -> None:
+    """Een token maken. Het token wordt één keer getoond; alleen de hash wordt bewaard."""
+    token = _tokens().create(name, scope)
+    typer.echo(token)
+    typer.echo(
+        f"Token '{name}' (scope {scope}) gemaakt. Bewaar het nu: het wordt niet opnieuw getoond. "
+        "Gebruik: Authorization: Bearer <token>.",
+        err=True,
+    )
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """De tokens: naam, scope, gemaakt, laatst gebruikt (nooit het token zelf)."""
+    rows = _tokens().list()
+    if not rows:
+        typer.echo(
+            "Er zijn geen API-tokens: de API is open op 127.0.0.1 zonder login (INCLUSIE_AUTH) "
+            "en weigert elk verzoek in alle andere gevallen."
+        )
+        return
+    for t in rows:
+        used = t.last_used or "nog niet gebruikt"
+        typer.echo(f"{t.name:<24} {t.scope:<6} gemaakt {t.created}   laatst gebruikt {used}")
+
+
+@token_app.command("revoke")
+def token_revoke(name: str = typer.Argument(..., help="Naam van het token.")) -> None:
+    """Een token intrekken; de API weigert het meteen."""
+    if not _tokens().revoke(name):
+        _fail(f"Er is geen token met de naam '{name}' (zie inclusie token list).", 2)
+    typer.echo(f"Token '{name}' ingetrokken.")
 
 
 # -- feedback --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.answer import Assistant
 from assistant.records import Answer, Final, Rewritten, Token
@@ -23,6 +24,9 @@ from ingest.tags import Taxonomy
 from ingest.uploads import UploadResult, add_uploads, safe_filename
 
 from .feedback import FeedbackStore
+
+if TYPE_CHECKING:
+    from ingest.pipeline import Removal
 from .render import answer_markdown, chat_markdown, esc, render_sources, upload_markdown
 
 # Candidate example questions per theme; at start-up only those that are answered (not refused,
@@ -301,16 +305,23 @@ def removable_documents(ctx: AppContext) -> list[tuple[str, str]]:
     )
 
 
-def remove_document(ctx: AppContext, doc_id: str | None) -> str:
-    """Take one document out of the index (and its uploaded file); returns a Dutch report."""
+def remove(ctx: AppContext, doc_id: str) -> Removal:
+    """Take one document out of the index (and its uploaded file); ``error`` says why not."""
     from ingest.pipeline import remove_documents
 
+    (r,) = remove_documents([doc_id], ctx.settings, store=ctx.assistant.store)
+    if not r.error:
+        ctx.assistant.retriever.refresh()
+    return r
+
+
+def remove_document(ctx: AppContext, doc_id: str | None) -> str:
+    """Take one document out of the index (and its uploaded file); returns a Dutch report."""
     if not doc_id:
         return "Geen document verwijderd."
-    (r,) = remove_documents([doc_id], ctx.settings, store=ctx.assistant.store)
+    r = remove(ctx, doc_id)
     if r.error:
         return f"**{esc(doc_id)}**: {esc(r.error)}"
-    ctx.assistant.retriever.refresh()
     msg = f"**{esc(r.title)}** is uit de index gehaald ({r.passages} passages)"
     if r.deleted_file:
         msg += f"; het geüploade bestand {esc(r.deleted_file)} is ook verwijderd"

@@ -43,6 +43,20 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def md_safe(text: str) -> str:
+    r"""Document text for a Markdown renderer we do not control (a chat front-end on the API).
+
+    Only what could turn text into active markup is escaped: raw HTML, images, inline links and
+    link definitions (a document could otherwise make a front-end fetch a URL or turn our [n]
+    markers into links). Escaped characters look the same once rendered.
+
+    >>> md_safe('Zie ![x](http://a/?q=1) en <img src=x> [1]: http://b')
+    'Zie !\\[x]\\(http://a/?q=1) en \\<img src=x> [1]\\: http://b'
+    """
+    text = text.replace("\\", "\\\\").replace("<", "\\<")
+    return text.replace("![", "!\\[").replace("](", "]\\(").replace("]:", "]\\:")
+
+
 def chat_markdown(text: str) -> str:
     """Answer text for the chat window: HTML escaped, markdown kept for line structure."""
     return esc(text)
