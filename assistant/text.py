@@ -118,8 +118,14 @@ NL_STOP = frozenset(STOPWORDS_DUTCH) | _EXTRA_NL
 EN_STOP = frozenset(STOPWORDS_EN) | _EXTRA_EN
 
 
+@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
-    """Lowercase without accents ("geïntegreerde" == "geintegreerde")."""
+    """Lowercase without accents ("geïntegreerde" == "geintegreerde").
+
+    Cached: answer composition folds the same candidate sentences for every question.
+    """
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in text if not unicodedata.combining(c))
 
