@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .answer_type import expected_type
+from .answer_type import expected_type, satisfies
 
 # A new question clause after "and"/"en" (or ";"): an optional preposition, then a question
 # word or an auxiliary verb that starts a yes/no question.
@@ -46,6 +46,19 @@ _SPLIT = re.compile(
 _QMARK = re.compile(r"\?\s+(?=\S)")
 
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        # A way to reach someone or to see/read more: an e-mail address, phone number, web
+        # address or link answers it.
+        "contact",
+        re.compile(
+            r"\b(contact opnemen|contact (met|with)|in contact|get in touch|neem contact|"
+            r"(how|where) (can|do|could) (i|we) (contact|reach|e-?mail|watch|find)|"
+            r"(hoe|waar) (kan|kunnen) (ik|we|je) .{0,40}(bereiken|mailen|terugkijken|terugzien|"
+            r"aanmelden|vinden)|terugkijken|watch (it |the \w+ )?(back|again)|rewatch|"
+            r"sign up|aanmelden)\b",
+            re.I,
+        ),
+    ),
     (
         "when",
         re.compile(
@@ -247,6 +260,11 @@ def points_forward(text: str) -> bool:
     return bool(_FORWARD.search(text))
 
 
+_CONTACT = re.compile(
+    r"[\w.-]+@[\w-]+\.\w+|\bwww\.|https?://|\blink\b|\bwebsite\b|\b0\d{1,3}[- ]?\d{6,8}\b", re.I
+)
+
+
 def fits(kind: str | None, text: str, passage_kind: str = "tekst") -> bool:
     """Does the sentence hold the kind of answer asked for?
 
@@ -275,4 +293,8 @@ def fits(kind: str | None, text: str, passage_kind: str = "tekst") -> bool:
         return bool(_MONEY.search(text))
     if kind == "percent":
         return bool(_PERCENT.search(text))
+    if kind == "contact":
+        return bool(_CONTACT.search(text))
+    if kind in ("email", "phone", "address", "article"):
+        return satisfies(kind, text)
     return False

@@ -274,9 +274,23 @@ def passage_sentences(p: Passage) -> list[Sentence]:
     return [Sentence(p.id, i, a, b) for i, (a, b) in enumerate(sentence_spans(p.text))]
 
 
+_CONTACT_DETAIL = re.compile(r"[\w.-]+@[\w-]+\.\w+|\bwww\.|https?://")
+
+
 def looks_like_heading(sentence: str) -> bool:
-    """A short line without closing punctuation: a title or heading, not a statement."""
-    return not _SENTENCE_END.search(sentence.strip()) and len(sentence.split()) <= 12
+    """A short line without closing punctuation: a title or heading, not a statement.
+
+    A line that ends in an e-mail or web address is a statement that lost its full stop
+    ("Dan kun je een mail sturen aan info@example.nl").
+
+    >>> looks_like_heading("Dan kun je een mail sturen aan info@example.nl")
+    False
+    """
+    return (
+        not _SENTENCE_END.search(sentence.strip())
+        and len(sentence.split()) <= 12
+        and not _CONTACT_DETAIL.search(sentence)
+    )
 
 
 def lexical_text_for(section: str, text: str) -> str:
