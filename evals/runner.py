@@ -25,7 +25,7 @@ from pathlib import Path
 from assistant.answer import Assistant, verify
 from assistant.compose import QUOTES_V1_COMPOSER, QuoteComposer
 from assistant.records import Answer
-from assistant.retrieve import Retrieval
+from assistant.retrieve import Filters, Retrieval
 from ingest.settings import Settings
 
 from .gold import (
@@ -90,10 +90,11 @@ def _run_one(
     search_mode: str,
     answer: Answerer,
     set_name: str,
+    filters: Filters | None = None,
 ) -> QuestionResult:
     t0 = time.perf_counter()
     llm = mode == LLM_CONFIG
-    r = assistant.search(q.question, k=TOP_K, mode=search_mode)
+    r = assistant.search(q.question, k=TOP_K, filters=filters, mode=search_mode)
     ans = answer(q.question, r)
     latency = time.perf_counter() - t0
     relevant = [is_relevant(q, p.text) for p in r.passages]
@@ -178,17 +179,19 @@ def run_eval(
     assistant: Assistant | None = None,
     progress: Callable[[str], None] | None = None,
     questions_path: Path | None = None,
+    filters: Filters | None = None,
 ) -> dict:
     """Evaluate every configuration on every question set; returns the report as a dict.
 
     ``questions`` is a list of sets, or one list of questions (a single set named after
-    ``questions_path``).
+    ``questions_path``). ``filters`` limits the index to part of it (the web app measures the
+    shipped documents without the user's uploads this way).
     """
     sets = _as_sets(questions, questions_path)
     assistant = assistant or Assistant(settings)
     if assistant.llm is not None and tuple(configs) == CONFIGS:
         configs = [*CONFIGS, LLM_CONFIG]  # generated answers are measured beside the quoted ones
-    passages = assistant.store.all_passages()
+    passages = [p for p in assistant.store.all_passages() if not filters or filters.match(p)]
     problems = [p for qs in sets for p in check_evidence(qs.questions, passages, qs.path)]
     if problems:
         raise GoldSetError("De gold set past niet bij de index:\n" + "\n".join(problems))
@@ -205,7 +208,7 @@ def run_eval(
                 progress(f"{qs.name}: configuratie {mode}: {len(qs.questions)} vragen")
             search_mode, answer = answerers[mode]
             results[mode] = [
-                _run_one(assistant, q, mode, n_rel[q.id], search_mode, answer, qs.name)
+                _run_one(assistant, q, mode, n_rel[q.id], search_mode, answer, qs.name, filters)
                 for q in qs.questions
             ]
         report_sets[qs.name] = {

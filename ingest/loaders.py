@@ -25,6 +25,9 @@ METADATA_FILES = {"catalog.yaml", "taxonomy.yaml", "glossary.yaml"}
 # prints them to stderr, as lines that name no file, next to our own one-line error. Apps that
 # configure logging still receive them through the root logger.
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
+# The libraries' own (English) reason for a file they cannot read goes here, at INFO level: the
+# user gets one Dutch line, whoever reads the log with INFO on gets the details.
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,6 @@ def _decode_text(path: Path, data: bytes) -> str:
 
 def _load_pdf(path: Path, data: bytes, sha: str) -> RawDocument:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -158,10 +160,11 @@ def _load_pdf(path: Path, data: bytes, sha: str) -> RawDocument:
             title = ""
     except IngestError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
-        raise IngestError(path, f"PDF kan niet worden gelezen (beschadigd?): {_short(e)}") from None
-    except Exception as e:
-        raise IngestError(path, f"PDF kan niet worden gelezen: {_short(e)}") from None
+    except Exception as e:  # pypdf raises many kinds, all with English messages
+        log.info("%s: pypdf: %s", path, _short(e))
+        raise IngestError(
+            path, "PDF kan niet worden gelezen: het bestand is beschadigd of geen echte PDF"
+        ) from None
     return RawDocument(path, "pdf", pages, sha, title_hint=str(title).strip())
 
 
@@ -242,9 +245,10 @@ def _load_docx(path: Path, data: bytes, sha: str) -> RawDocument:
                     if cells:
                         lines.append(" | ".join(cells))
         title = (d.core_properties.title or "").strip()
-    except Exception as e:
+    except Exception as e:  # python-docx and zipfile raise English messages
+        log.info("%s: python-docx: %s", path, _short(e))
         raise IngestError(
-            path, f"DOCX kan niet worden gelezen (beschadigd?): {_short(e)}"
+            path, "DOCX kan niet worden gelezen: het bestand is beschadigd of geen Word-document"
         ) from None
     return RawDocument(path, "docx", [Page(None, "\n\n".join(lines))], sha, title_hint=title)
 

@@ -273,6 +273,17 @@ class Store:
         out.sort(key=lambda x: (x.doc_id, x.start))
         return out
 
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        """The passages of one document in text order (the web app's document view)."""
+        p, _ = self._collections()
+        res = self._get_all(p, ["documents", "metadatas"], where={"doc_id": doc_id})
+        out = [
+            Passage.from_record(i, d, m)
+            for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])
+        ]
+        out.sort(key=lambda x: x.start)
+        return out
+
     def get_passages(self, ids: list[str]) -> list[Passage]:
         if not ids:
             return []

@@ -248,3 +248,28 @@ def test_status_shows_catalog_title_and_kind(ingested):
         "overig",
     )
     assert all(d["complete"] for d in docs.values())
+
+
+def test_damaged_files_are_refused_in_dutch_with_the_library_reason_in_the_log(tmp_path, caplog):
+    import logging
+
+    from ingest.errors import IngestError
+
+    pdf = tmp_path / "kapot.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 8)
+    docx = tmp_path / "kapot.docx"
+    docx.write_bytes(b"PK\x03\x04 geen echt Word-bestand")
+    expected = {
+        pdf: "kapot.pdf: PDF kan niet worden gelezen: het bestand is beschadigd of geen echte PDF",
+        docx: "kapot.docx: DOCX kan niet worden gelezen: het bestand is beschadigd of geen "
+        "Word-document",
+    }
+    for path, message in expected.items():
+        with caplog.at_level(logging.INFO, logger="ingest.loaders"):
+            with pytest.raises(IngestError) as err:
+                load_file(path)
+        assert str(err.value) == message
+        # the library's own (English) reason is kept for whoever reads the log
+        logged = [r.getMessage() for r in caplog.records if r.name == "ingest.loaders"]
+        assert any(path.name in m and len(m) > len(path.name) + 10 for m in logged), logged
+        caplog.clear()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, copy_corpus, free_port, run_cli, stop_process
+from .conftest import ARTIFACTS, REPO, copy_corpus, free_port, run_cli, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +82,11 @@ def server(tmp_path_factory):
     corpus = copy_corpus(root / "corpus")
     (corpus / "xss-test.txt").write_text(XSS_DOC, encoding="utf-8")
     data = root / "data"
-    env = {"INCLUSIE_DATA_DIR": str(data), "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {
+        "INCLUSIE_DATA_DIR": str(data),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "PYTHONPATH": str(REPO),  # this checkout's code, also where another one is installed
+    }
 
     r = run_cli("ingest", str(corpus), env=env, timeout=400)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -224,7 +228,6 @@ def test_off_topic_question_is_refused_with_related_passages(page):
 
 
 def test_theme_filter_restricts_sources(page):
-    page.click("#filters > button.label-wrap")
     box = page.locator("#filter-thema input[role=combobox]")
     box.wait_for(state="visible")
     box.click()
@@ -232,8 +235,9 @@ def test_theme_filter_restricts_sources(page):
     option = page.get_by_role("option", name=JEUGDHULP_LABEL)
     option.wait_for(state="visible")
     page.keyboard.press("Enter")
+    # the chosen filter shows as a chip under the question box
     page.wait_for_function(
-        """(label) => Array.from(document.querySelectorAll('#filter-thema .token'))
+        """(label) => Array.from(document.querySelectorAll('#filter-chips button.chip'))
                           .some(t => t.innerText.includes(label))""",
         arg=JEUGDHULP_LABEL,
         timeout=UI_TIMEOUT,
@@ -424,8 +428,8 @@ def test_thumbs_down_and_comment_become_draft_question(page, server, tmp_path):
 
 def test_evaluation_tab_shows_report_or_hint(page):
     open_tab(page, "Evaluatie")
-    report = page.locator("#evaluatie-rapport")
+    report = page.locator("#evaluatie-samenvatting")
     report.wait_for(state="visible")
     text = report.inner_text().strip()
-    assert "nog geen evaluatie" in text or len(text) > 100, text
+    assert "nog geen evaluatie" in text or "testvragen" in text, text
     assert page.locator("#evaluatie-start").is_visible()

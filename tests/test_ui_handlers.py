@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -16,15 +17,18 @@ from ui.feedback import export_drafts
 from ui.handlers import (
     AppContext,
     Session,
+    active_filters,
     answerable_examples,
+    drop_filter,
     make_filters,
     new_conversation,
     record_comment,
     record_like,
     respond,
+    sources_of,
     upload,
 )
-from ui.render import render_sources
+from ui.render import answer_key, esc, render_sources
 
 from .conftest import CORPUS, run_cli
 
@@ -114,6 +118,39 @@ def test_filters_reach_retrieval(ctx):
     _, _, session, html = _run(ctx, "Wat kan de gemeente doen aan jeugdhulp?", filters=f)
     cites = session.last.answer.citations
     assert cites and all(p.kind == "tip" and "jeugdhulp en zorg" in p.themes for p in cites)
+
+
+def test_citations_of_an_earlier_answer_bring_back_its_sources(ctx):
+    s = Session()
+    _, h1, s, first_panel = _run(ctx, "Wat kan de gemeente doen aan leerlingenvervoer?", session=s)
+    steps = list(
+        respond(ctx, "Hoe kan jeugdhulp in de school?", h1, s, make_filters(ctx, [], [], [], []))
+    )
+    history, s, second_panel = steps[-1]
+    first, second = (answer_key(t.answer) for t in s.turns)
+    # each answer's [n] point at its own cards; the panel shows the latest answer's
+    assert f'href="#bron-{first}-1"' in history[1]["content"]
+    assert f'href="#bron-{second}-1"' in history[3]["content"]
+    assert f'id="bron-{second}-1"' in second_panel and f"bron-{first}-" not in second_panel
+    assert sources_of(ctx, s, {"answer": first, "n": 1}) == first_panel
+    assert sources_of(ctx, s, {"answer": "onbekend", "n": 1}) is None
+    assert sources_of(ctx, Session(), {"answer": first}) is None  # another tab's answer
+
+
+def test_filter_chips_name_the_chosen_filters_and_drop_one(ctx):
+    doc_title, doc_id = ctx.documents()[0]
+    chips = active_filters(ctx, ["jeugdhulp en zorg"], ["tip"], [], [doc_id])
+    assert "Thema: Jeugdhulp en zorg in de ondersteuningsstructuur" in chips
+    assert "Soort: tip" in chips and f"Document: {esc(doc_title)}" in chips
+    assert active_filters(ctx, [], None, [], []) == ""
+    left = drop_filter(
+        {"field": "themes", "value": "jeugdhulp en zorg"},
+        ["jeugdhulp en zorg"],
+        ["tip"],
+        [],
+        [doc_id],
+    )
+    assert left == [[], ["tip"], [], [doc_id]]
 
 
 def test_feedback_is_stored_and_exported(ctx, tmp_path):
@@ -285,8 +322,8 @@ def test_evaluation_tab_runs_and_shows_a_report(tmp_path, indexed_settings, assi
     ctx = AppContext(
         settings, assistant, Taxonomy.load(BUNDLED_TAXONOMY), FeedbackStore(tmp_path / "fb.sqlite")
     )
-    md, png = latest_eval(ctx)
-    assert "nog geen evaluatie" in md and png is None
+    summary, chart, tables = latest_eval(ctx)
+    assert "nog geen evaluatie" in summary and chart is None and tables == ""
     q = tmp_path / "q.jsonl"
     q.write_text(
         json.dumps(
@@ -300,10 +337,53 @@ def test_evaluation_tab_runs_and_shows_a_report(tmp_path, indexed_settings, assi
         + "\n",
         "utf-8",
     )
-    md, png = run_evaluation(ctx, questions=q)
-    assert md.startswith("# Eval report") and "hybrid (shipped)" in md
-    assert png and png.endswith("chart.png")
+    summary, chart, tables = run_evaluation(ctx, questions=q)
+    assert "Bij 1 van de 1 testvragen stond het juiste fragment bij de eerste vijf" in summary
+    assert "Gemeten op de meegeleverde documenten: 5 documenten" in summary
+    assert chart and chart.endswith("grafiek.png") and Path(chart).stat().st_size > 1000
+    assert "| Juiste fragment bij de eerste vijf | 100% |" in tables
+    assert "hit@5" not in summary + tables
+    # the CLI's technical report is written as well
+    assert (settings.eval_dir / "report.md").read_text("utf-8").startswith("# Eval report")
     assert (settings.eval_dir / "report.json").exists()
+
+
+def test_evaluation_leaves_uploads_out_unless_asked(upload_ctx, tmp_path):
+    from ui.handlers import run_evaluation
+
+    src = tmp_path / "in"
+    src.mkdir()
+    doc = src / "zwaluwnest.txt"
+    doc.write_text(
+        "Het project Zwaluwnest brengt kinderen uit het speciaal onderwijs naar de reguliere "
+        "basisschool in Voorbeeldstad. De gemeente betaalt het vervoer van de kinderen.",
+        encoding="utf-8",
+    )
+    upload(upload_ctx, [str(doc)])
+    q = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "s", "question": "Wat is het doel van het stappenplan?", "lang": "nl",
+         "answerable": False, "evidence": []},
+        {"id": "z", "question": "Wat doet het project Zwaluwnest?", "lang": "nl",
+         "answerable": False, "evidence": []},
+    ]  # fmt: skip
+    q.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    report_file = upload_ctx.settings.eval_dir / "report.json"
+
+    summary, _, _ = run_evaluation(upload_ctx, questions=q)
+    report = json.loads(report_file.read_text("utf-8"))
+    assert list(report["corpus"]["documents"]) == ["stappenplan-inclusief-onderwijs-2025-2027"]
+    assert report["corpus"]["scope"] == "shipped"
+    retrieved = {
+        p["title"] for r in report["sets"]["q"]["per_question"]["hybrid"] for p in r["retrieved"]
+    }
+    assert retrieved and not any("Zwaluwnest" in t for t in retrieved), retrieved
+    assert "op de meegeleverde documenten: 1 document," in summary
+
+    summary, _, _ = run_evaluation(upload_ctx, questions=q, include_uploads=True)
+    report = json.loads(report_file.read_text("utf-8"))
+    assert "zwaluwnest" in report["corpus"]["documents"] and report["corpus"]["scope"] == "all"
+    assert "ook de eigen (geüploade) documenten: 2 documenten" in summary
 
 
 def test_follow_up_shows_the_rewritten_question(ctx):

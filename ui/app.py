@@ -14,6 +14,7 @@ import socket
 
 import gradio as gr
 from fastapi import FastAPI
+from starlette.routing import Mount
 
 from ingest.loaders import SUPPORTED
 from ingest.passage import KINDS
@@ -21,8 +22,10 @@ from ingest.passage import KINDS
 from .handlers import (
     AppContext,
     Session,
+    active_filters,
     briefings_dir,
     documents_table,
+    drop_filter,
     latest_eval,
     make_briefing,
     make_filters,
@@ -33,10 +36,12 @@ from .handlers import (
     remove_document,
     respond,
     run_evaluation,
+    sources_of,
     upload,
 )
+from .i18n import ARIA_SCRIPT, dutch_everywhere
 from .limits import upload_middleware
-from .render import CSS, KIND_LABELS, render_sources
+from .render import CHIPS_JS, CSS, KIND_LABELS, SOURCES_JS, render_sources
 
 
 # -- the Gradio app ----------------------------------------------------------------------------
@@ -53,33 +58,68 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             "passages uit handreikingen, praktijkvoorbeelden en beleidsplannen waarop het "
             "antwoord steunt. U mag ook in het Engels vragen."
         )
-        with gr.Tabs():
+        # "wrap": on a phone all four tabs stay visible (a menu would hide three behind "⋯")
+        with gr.Tabs(overflow_behavior="wrap", elem_id="tabbladen"):
             with gr.Tab("Vragen", id="vragen"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
+                with gr.Row(equal_height=False, elem_id="vragen-indeling"):
+                    with gr.Column(scale=3, elem_id="vragen-links"):
                         chat = gr.Chatbot(
                             label="Gesprek",
                             height=520,
                             elem_id="gesprek",
                             feedback_options=("Like", "Dislike"),
-                            buttons=["copy", "copy_all"],
+                            # no "copy_all": Gradio writes "Copy conversation" without a
+                            # translation key, so it would stay English
+                            buttons=["copy"],
                             placeholder="Stel hieronder een vraag. Elk antwoord "
-                            "verwijst met [n] naar een bron rechts.",
+                            "verwijst met [n] naar een bron; klik op [n] om die te zien.",
                         )
-                        with gr.Row():
-                            msg = gr.Textbox(
-                                label="Uw vraag",
-                                elem_id="vraag",
-                                scale=5,
-                                placeholder="Bijvoorbeeld: Wat kan de gemeente doen "
-                                "aan leerlingenvervoer?",
-                                autofocus=True,
-                                lines=1,
-                                max_lines=4,
-                            )
-                            send = gr.Button(
-                                "Versturen", variant="primary", scale=1, elem_id="versturen"
-                            )
+                        with gr.Column(elem_id="vraagblok"):
+                            with gr.Row():
+                                msg = gr.Textbox(
+                                    label="Uw vraag",
+                                    elem_id="vraag",
+                                    scale=5,
+                                    placeholder="Bijvoorbeeld: Wat kan de gemeente doen "
+                                    "aan leerlingenvervoer?",
+                                    autofocus=True,
+                                    lines=1,
+                                    max_lines=4,
+                                )
+                                send = gr.Button(
+                                    "Versturen", variant="primary", scale=1, elem_id="versturen"
+                                )
+                            # The filters sit with the question they narrow, always in view.
+                            with gr.Row(elem_id="filters"):
+                                f_theme = gr.Dropdown(
+                                    theme_choices,
+                                    multiselect=True,
+                                    label="Thema",
+                                    elem_id="filter-thema",
+                                    min_width=160,
+                                )
+                                f_kind = gr.Dropdown(
+                                    kind_choices,
+                                    multiselect=True,
+                                    label="Soort passage",
+                                    elem_id="filter-soort",
+                                    min_width=160,
+                                )
+                                f_region = gr.Dropdown(
+                                    region_choices,
+                                    multiselect=True,
+                                    label="Regio",
+                                    elem_id="filter-regio",
+                                    min_width=160,
+                                )
+                                f_doc = gr.Dropdown(
+                                    ctx.documents(),
+                                    multiselect=True,
+                                    label="Document",
+                                    elem_id="filter-document",
+                                    min_width=160,
+                                )
+                            chips = gr.HTML("", elem_id="filter-chips", js_on_load=CHIPS_JS)
                         with gr.Row():
                             clear = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", size="sm")
                         if ctx.examples:
@@ -92,28 +132,6 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                                     )
                         else:
                             example_buttons = []
-                        with gr.Accordion("Filters", open=False, elem_id="filters"):
-                            f_theme = gr.Dropdown(
-                                theme_choices,
-                                multiselect=True,
-                                label="Thema",
-                                elem_id="filter-thema",
-                            )
-                            f_kind = gr.CheckboxGroup(
-                                kind_choices, label="Soort passage", elem_id="filter-soort"
-                            )
-                            f_region = gr.Dropdown(
-                                region_choices,
-                                multiselect=True,
-                                label="Regio",
-                                elem_id="filter-regio",
-                            )
-                            f_doc = gr.Dropdown(
-                                ctx.documents(),
-                                multiselect=True,
-                                label="Document",
-                                elem_id="filter-document",
-                            )
                         with gr.Accordion(
                             "Feedback op het laatste antwoord", open=False, elem_id="feedback"
                         ) as feedback_box:
@@ -126,9 +144,12 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                             )
                             save_comment = gr.Button("Toelichting opslaan", size="sm")
                             feedback_msg = gr.Markdown(elem_id="feedback-melding")
-                    with gr.Column(scale=2):
+                    with gr.Column(scale=2, elem_id="vragen-rechts"):
                         sources = gr.HTML(
-                            render_sources(None, tx), label="Bronnen", elem_id="bronnen"
+                            render_sources(None, tx),
+                            label="Bronnen",
+                            elem_id="bronnen",
+                            js_on_load=SOURCES_JS,
                         )
 
             with gr.Tab("Gespreksvoorbereiding", id="gespreksvoorbereiding"):
@@ -217,6 +238,9 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                     interactive=False,
                     label="Documenten in de index",
                     elem_id="documenten-tabel",
+                    # "Copy table data" and "Fullscreen" are English without a translation key
+                    buttons=[],
+                    wrap=True,
                 )
                 with gr.Row(equal_height=True):
                     rm_doc = gr.Dropdown(
@@ -234,16 +258,32 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 rm_report = gr.Markdown(elem_id="verwijder-verslag")
 
             with gr.Tab("Evaluatie", id="evaluatie"):
-                md, png = latest_eval(ctx)
-                eval_md = gr.Markdown(md, elem_id="evaluatie-rapport")
+                summary_md, chart_png, tables_md = latest_eval(ctx)
+                eval_summary = gr.Markdown(summary_md, elem_id="evaluatie-samenvatting")
+                with gr.Row(equal_height=True):
+                    eval_uploads = gr.Checkbox(
+                        False,
+                        label="Ook eigen documenten meenemen",
+                        info="Zonder vinkje wordt alleen in de meegeleverde documenten gezocht, "
+                        "waar de testvragen over gaan.",
+                        elem_id="evaluatie-uploads",
+                        scale=3,
+                    )
+                    run_eval_btn = gr.Button(
+                        "Nieuwe evaluatie starten", elem_id="evaluatie-start", scale=1
+                    )
                 eval_png = gr.Image(
-                    png,
-                    label="Vergelijking per configuratie",
+                    chart_png,
+                    visible=chart_png is not None,
+                    label="Juiste fragmenten en volledige antwoorden, per manier van zoeken",
+                    show_label=False,  # the chart has titles of its own
                     type="filepath",
                     interactive=False,
+                    # the download and fullscreen buttons carry English labels of their own
+                    buttons=[],
                     elem_id="evaluatie-grafiek",
                 )
-                run_eval_btn = gr.Button("Nieuwe evaluatie starten", elem_id="evaluatie-start")
+                eval_md = gr.Markdown(tables_md, elem_id="evaluatie-rapport")
 
         # -- wiring ----------------------------------------------------------------------------
         def _respond(message, history, sess, themes, kinds, regions, docs):
@@ -267,6 +307,29 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 _ask_example(q), [chat, session, f_theme, f_kind, f_region, f_doc], ask_outputs
             )
         clear.click(lambda: new_conversation(ctx), None, [chat, session, sources, msg])
+
+        # -- active filters as chips; a click on one removes that filter ---------------------
+        filter_inputs = [f_theme, f_kind, f_region, f_doc]
+        for f in filter_inputs:
+            f.change(
+                lambda *v: active_filters(ctx, *v),
+                filter_inputs,
+                [chips],
+                show_progress="hidden",
+                queue=False,
+            )
+
+        def _drop_filter(evt: gr.EventData, *values):
+            return drop_filter(evt._data, *values)
+
+        chips.click(_drop_filter, filter_inputs, filter_inputs, show_progress="hidden")
+
+        # -- [n] of an earlier answer: show that answer's sources (see SOURCES_JS) ------------
+        def _sources_of(evt: gr.EventData, sess):
+            html = sources_of(ctx, sess, evt._data)
+            return gr.skip() if html is None else html
+
+        sources.select(_sources_of, [session], [sources], show_progress="hidden")
 
         def _like(data: gr.LikeData, sess):
             # The confirmation (and the comment box it points to) sits in a closed accordion,
@@ -311,10 +374,13 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             "kan daarna niet meer als bron worden gebruikt.')) ? d : null",
         )
 
-        def _run_eval(progress=gr.Progress()):
-            return run_evaluation(ctx, progress)
+        def _run_eval(include_uploads, progress=gr.Progress()):
+            summary, chart, tables = run_evaluation(
+                ctx, progress, include_uploads=bool(include_uploads)
+            )
+            return summary, gr.update(value=chart, visible=chart is not None), tables
 
-        run_eval_btn.click(_run_eval, None, [eval_md, eval_png])
+        run_eval_btn.click(_run_eval, [eval_uploads], [eval_summary, eval_png, eval_md])
 
         def _briefing(school, region, themes, notes, literal):
             preview, md, docx = make_briefing(ctx, school, region, themes, notes, bool(literal))
@@ -350,11 +416,15 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
     queue, the theme and the CSS.
     """
     from .api import create_api
+    from .document_view import WebLogin, document_router
 
     auth_pair = _auth_pair(auth)
     # Open without tokens only where the web app is open too: a login on 127.0.0.1 usually means
     # a reverse proxy in front, and the API must not be the unguarded way in.
     server = create_api(ctx, open_without_tokens=is_loopback(host) and not auth_pair)
+    # Before the mount at "/", which would otherwise answer /document/... itself.
+    web_login = WebLogin()
+    server.include_router(document_router(ctx.assistant.store.document_passages, web_login))
     app = build_app(ctx)
     app.queue(default_concurrency_limit=8)
     allowed = [str(ctx.settings.corpus_dir.resolve()), str(ctx.settings.uploads_dir.resolve())]
@@ -363,7 +433,7 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
         font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "Consolas", "monospace"],
     )
-    return gr.mount_gradio_app(
+    gr.mount_gradio_app(
         server,
         app,
         path="/",
@@ -379,7 +449,13 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
         footer_links=[],
         theme=theme,
         css=CSS,
+        i18n=dutch_everywhere(),
+        head=ARIA_SCRIPT,
     )
+    web_login.app = next(
+        r.app for r in server.routes if isinstance(r, Mount) and r.path == ""
+    )  # the document view asks the mounted web app whether a request is logged in
+    return server
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -27,7 +27,16 @@ from .feedback import FeedbackStore
 
 if TYPE_CHECKING:
     from ingest.pipeline import Removal
-from .render import answer_markdown, chat_markdown, esc, render_sources, upload_markdown
+from .render import (
+    FILTER_FIELDS,
+    answer_key,
+    answer_markdown,
+    chat_markdown,
+    esc,
+    filter_chips,
+    render_sources,
+    upload_markdown,
+)
 
 # Candidate example questions per theme; at start-up only those that are answered (not refused,
 # citing a passage of that theme) are offered, and a theme without one is left out.
@@ -218,6 +227,49 @@ def last_answer(history: list[dict] | None) -> str:
     return str(content or "")
 
 
+def active_filters(
+    ctx: AppContext,
+    themes: list[str] | None,
+    kinds: list[str] | None,
+    regions: list[str] | None,
+    docs: list[str] | None,
+) -> str:
+    """The chosen filters as chips under the question box ("" when none is chosen)."""
+    values = {"themes": themes, "kinds": kinds, "regions": regions, "docs": docs}
+    titles = {doc_id: title for title, doc_id in ctx.documents()} if docs else None
+    return filter_chips(ctx.taxonomy, values, titles)
+
+
+def drop_filter(
+    chip: object,
+    themes: list[str] | None,
+    kinds: list[str] | None,
+    regions: list[str] | None,
+    docs: list[str] | None,
+) -> list[list[str]]:
+    """The four filter values without the one of a clicked chip (``{"field", "value"}``).
+
+    >>> drop_filter({"field": "kinds", "value": "tip"}, ["a"], ["tip", "tekst"], None, [])
+    [['a'], ['tekst'], [], []]
+    """
+    field, value = (chip.get("field"), chip.get("value")) if isinstance(chip, dict) else ("", "")
+    values = {"themes": themes, "kinds": kinds, "regions": regions, "docs": docs}
+    return [
+        [v for v in values[name] or [] if not (name == field and v == value)]
+        for name, _ in FILTER_FIELDS
+    ]
+
+
+def sources_of(ctx: AppContext, session: Session, chosen: object) -> str | None:
+    """The sources panel of an earlier answer of this conversation, chosen by its key (a click
+    on one of its ``[n]``); None when the conversation has no such answer."""
+    key = chosen.get("answer") if isinstance(chosen, dict) else None
+    turn = next((t for t in session.turns if answer_key(t.answer) == key), None)
+    if turn is None:
+        return None
+    return render_sources(turn.answer, ctx.taxonomy, turn.answer.rewritten or "")
+
+
 def new_conversation(ctx: AppContext) -> tuple[list, Session, str, str]:
     """Empty chat, fresh session state, empty sources panel, empty input."""
     return [], Session(), render_sources(None, ctx.taxonomy), ""
@@ -343,29 +395,60 @@ def documents_table(ctx: AppContext) -> list[list]:
     return rows
 
 
-def latest_eval(ctx: AppContext) -> tuple[str, str | None]:
-    md = ctx.settings.eval_dir / "report.md"
-    png = ctx.settings.eval_dir / "chart.png"
-    if not md.exists():
-        return (
-            "Er is nog geen evaluatie gedraaid. Start er een met de knop hieronder "
-            "(de gold- en de harde vragenset: een paar minuten)."
-        ), None
-    return md.read_text(encoding="utf-8"), str(png) if png.exists() else None
+def latest_eval(ctx: AppContext) -> tuple[str, str | None, str]:
+    """The Evaluatie tab from the latest report: Dutch summary, chart file, tables."""
+    from .eval_view import eval_view
+
+    return eval_view(ctx.settings.eval_dir)
+
+
+def shipped_documents(ctx: AppContext) -> tuple[list[str], bool]:
+    """Ids of the shipped documents in the index (those of the corpus folder, not uploaded),
+    and whether the index holds other documents as well."""
+    shipped_files = {f.name for f in ctx.settings.corpus_dir.glob("*") if f.is_file()}
+    uploads = ctx.settings.uploads_dir.resolve()
+    shipped, others = [], False
+    for s in ctx.assistant.store.doc_states().values():
+        source = Path(s.source) if s.source else None
+        uploaded = source is not None and source.resolve().is_relative_to(uploads)
+        if source is not None and source.name in shipped_files and not uploaded:
+            shipped.append(s.doc_id)
+        else:
+            others = True
+    return sorted(shipped), others
 
 
 def run_evaluation(
-    ctx: AppContext, progress=None, questions: Path | list[Path] | None = None
-) -> tuple[str, str | None]:
-    """Run the held-out sets (or ``questions``) through all configurations; write the report."""
+    ctx: AppContext,
+    progress=None,
+    questions: Path | list[Path] | None = None,
+    include_uploads: bool = False,
+) -> tuple[str, str | None, str]:
+    """Run the held-out sets (or ``questions``) through all configurations; write the report.
+
+    By default only the shipped documents are searched: the test questions are about them, and
+    a user's uploads would change the figures without anything getting better or worse.
+    """
     from evals.gold import HELD_OUT, load_sets
     from evals.report import write_report
     from evals.runner import CONFIGS, run_eval
 
     paths = [questions] if isinstance(questions, Path) else list(questions or HELD_OUT)
     if not ctx.eval_lock.acquire(blocking=False):
-        return "Er loopt al een evaluatie; wacht tot die klaar is.", None
+        return "Er loopt al een evaluatie; wacht tot die klaar is.", None, ""
     try:
+        filters = None
+        shipped, others = shipped_documents(ctx)
+        if not include_uploads:
+            if not shipped:
+                return (
+                    "De meegeleverde documenten staan niet in de index, dus de testvragen "
+                    "hebben niets om op te zoeken. Vink “Ook eigen documenten meenemen” aan, "
+                    "of lees de meegeleverde documenten in met `inclusie ingest`.",
+                    None,
+                    "",
+                )
+            filters = Filters(doc_ids=shipped) if others else None
         sets = load_sets(paths)
         if progress:
             progress(0.05, desc="Evaluatie loopt")
@@ -375,10 +458,12 @@ def run_evaluation(
             CONFIGS,
             assistant=ctx.assistant,
             progress=(lambda m: progress(0.5, desc=m)) if progress else None,
+            filters=filters,
         )
+        report["corpus"]["scope"] = "all" if include_uploads and others else "shipped"
         write_report(report, ctx.settings.eval_dir)
     except ValueError as e:
-        return f"De evaluatie kon niet draaien: {esc(str(e))}", None
+        return f"De evaluatie kon niet draaien: {esc(str(e))}", None, ""
     finally:
         ctx.eval_lock.release()
     return latest_eval(ctx)
