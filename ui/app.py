@@ -23,6 +23,7 @@ from .handlers import (
     Session,
     briefings_dir,
     documents_table,
+    fresh_state,
     latest_eval,
     make_briefing,
     make_filters,
@@ -231,6 +232,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                     rm_btn = gr.Button(
                         "Verwijderen", variant="stop", scale=1, elem_id="verwijderen"
                     )
+                rm_ok = gr.Checkbox(False, visible=False)  # the confirmation's answer
                 rm_report = gr.Markdown(elem_id="verwijder-verslag")
 
             with gr.Tab("Evaluatie", id="evaluatie"):
@@ -268,6 +270,17 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             )
         clear.click(lambda: new_conversation(ctx), None, [chat, session, sources, msg])
 
+        # -- every page load reads the index and the eval report as they are now -----------------
+        def _fresh_state():
+            table, docs, removable, md, png = fresh_state(ctx)
+            return (
+                table,
+                gr.update(choices=docs),
+                gr.update(choices=removable),
+                md,
+                png,
+            )
+
         def _like(data: gr.LikeData, sess):
             # The confirmation (and the comment box it points to) sits in a closed accordion,
             # whose content is not even rendered until opened: open it, or the click looks lost.
@@ -294,7 +307,9 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
         add.click(_upload, [files], [upload_report, docs_table, f_doc, files, rm_doc])
 
-        def _remove(doc_id):
+        def _remove(doc_id, confirmed):
+            if doc_id and not confirmed:  # "Annuleren": leave the choice as it is
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return (
                 remove_document(ctx, doc_id),
                 documents_table(ctx),
@@ -302,13 +317,13 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 gr.update(choices=removable_documents(ctx), value=None),
             )
 
-        # Ask first, in the browser: a cancelled confirmation sends no document.
+        # Ask first, in the browser; the answer travels in the hidden rm_ok.
         rm_btn.click(
             _remove,
-            [rm_doc],
+            [rm_doc, rm_ok],
             [rm_report, docs_table, f_doc, rm_doc],
-            js="(d) => (d && window.confirm('Dit document uit de index halen? Het "
-            "kan daarna niet meer als bron worden gebruikt.')) ? d : null",
+            js="(d, ok) => [d, !!d && window.confirm('Dit document uit de index halen? Het "
+            "kan daarna niet meer als bron worden gebruikt.')]",
         )
 
         def _run_eval(progress=gr.Progress()):
@@ -330,6 +345,13 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         )
         b_make.click(_briefing, *briefing_io)
         b_school.submit(_briefing, *briefing_io)
+
+        app.load(
+            _fresh_state,
+            None,
+            [docs_table, f_doc, rm_doc, eval_md, eval_png],
+            api_visibility="private",
+        )
     return app
 
 
@@ -357,8 +379,10 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
     server = create_api(ctx, open_without_tokens=is_loopback(host) and not auth_pair)
     app = build_app(ctx)
     app.queue(default_concurrency_limit=8)
-    allowed = [str(ctx.settings.corpus_dir.resolve()), str(ctx.settings.uploads_dir.resolve())]
-    allowed.append(str(briefings_dir(ctx.settings).resolve()))  # talking-points downloads
+    s = ctx.settings
+    # the eval dir: a page load shows the chart of the latest report, made after the start
+    allowed = [str(p.resolve()) for p in (s.corpus_dir, s.uploads_dir, s.eval_dir)]
+    allowed.append(str(briefings_dir(s).resolve()))  # talking-points downloads
     theme = gr.themes.Soft(
         font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "Consolas", "monospace"],

@@ -354,6 +354,14 @@ def latest_eval(ctx: AppContext) -> tuple[str, str | None]:
     return md.read_text(encoding="utf-8"), str(png) if png.exists() else None
 
 
+def fresh_state(ctx: AppContext) -> tuple[list[list], list, list, str, str | None]:
+    """What a page shows of the index and the evals, read now (on every page load): the
+    documents table, the document filter's choices, the remove list, the eval report and chart.
+    """
+    md, png = latest_eval(ctx)
+    return documents_table(ctx), ctx.documents(), removable_documents(ctx), md, png
+
+
 def run_evaluation(
     ctx: AppContext, progress=None, questions: Path | list[Path] | None = None
 ) -> tuple[str, str | None]:
