@@ -38,6 +38,7 @@ from .handlers import (
 )
 from .limits import upload_middleware
 from .render import CSS, KIND_LABELS, render_sources
+from .users import Logins, UsersFile
 
 
 # -- the Gradio app ----------------------------------------------------------------------------
@@ -355,28 +356,21 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     return app
 
 
-def _auth_pair(auth: str | None) -> tuple[str, str] | None:
-    if not auth:
-        return None
-    user, _, password = auth.partition(":")
-    if not user or not password:
-        raise ValueError("INCLUSIE_AUTH moet de vorm 'gebruiker:wachtwoord' hebben.")
-    return user, password
-
-
 def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None) -> FastAPI:
     """One FastAPI app: the API (``ui.api``) with the web app mounted at ``/``.
 
     The web app keeps what ``Blocks.launch`` gave it: the login (which guards only the web app's
     own routes; the API has tokens), the folders it may serve files from, the upload limits, the
-    queue, the theme and the CSS.
+    queue, the theme and the CSS. ``auth`` is ``INCLUSIE_AUTH``; the users file of the settings
+    is read at every login (``ui.users``).
     """
     from .api import create_api
 
-    auth_pair = _auth_pair(auth)
+    logins = Logins(auth, UsersFile(ctx.settings.users_path))
+    login = logins.enabled
     # Open without tokens only where the web app is open too: a login on 127.0.0.1 usually means
     # a reverse proxy in front, and the API must not be the unguarded way in.
-    server = create_api(ctx, open_without_tokens=is_loopback(host) and not auth_pair)
+    server = create_api(ctx, open_without_tokens=is_loopback(host) and not login)
     app = build_app(ctx)
     app.queue(default_concurrency_limit=8)
     s = ctx.settings
@@ -393,7 +387,7 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
         path="/",
         server_name=host,
         server_port=port,
-        auth=auth_pair,
+        auth=logins.gradio_auth if login else None,
         auth_message="Log in om de Inclusie-assistent te gebruiken.",
         allowed_paths=allowed,
         # bytes, not f"{mb}mb": Gradio's parser took "0.5mb" for an unknown unit
@@ -442,14 +436,18 @@ def is_loopback(host: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
 
-def bind_refusal(host: str, auth: str | None, tokens: int) -> str | None:
+def bind_refusal(host: str, auth: str | bool | None, tokens: int) -> str | None:
     """Why the app may not listen on ``host``: beyond this machine it needs both the web
-    login and at least one API token (the API would otherwise be open to the network)."""
+    login (``auth``: INCLUSIE_AUTH, or True when the users file has users) and at least one API
+    token (the API would otherwise be open to the network)."""
     if is_loopback(host):
         return None
     missing = []
     if not auth:
-        missing.append("een login voor de webapp (INCLUSIE_AUTH=gebruiker:wachtwoord)")
+        missing.append(
+            "een login voor de webapp (INCLUSIE_AUTH=gebruiker:wachtwoord of "
+            "inclusie user add NAAM)"
+        )
     if tokens == 0:
         missing.append("minstens één API-token (inclusie token create NAAM)")
     if not missing:
