@@ -74,6 +74,11 @@ class StorageSettings(BaseSettings):
         """API tokens (only their hashes), see ``ui.tokens``."""
         return self.data_dir / "api-tokens.sqlite"
 
+    @property
+    def conversations_db(self) -> Path:
+        """The web chat's conversations per user, see ``ui.conversations``."""
+        return self.data_dir / "conversations.sqlite"
+
 
 class IngestSettings(BaseSettings):
     """Reading documents in: corpus, vocabulary, embedder, file limits (owner: ``ingest``)."""

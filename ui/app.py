@@ -18,20 +18,28 @@ from fastapi import FastAPI
 from ingest.loaders import SUPPORTED
 from ingest.passage import KINDS
 
+from .conversations import LOCAL_USER
 from .handlers import (
     AppContext,
     Session,
     briefings_dir,
+    conversation_choices,
+    conversation_title,
+    delete_conversation,
     documents_table,
+    export_conversation,
+    exports_dir,
     fresh_state,
     latest_eval,
     make_briefing,
     make_filters,
     new_conversation,
+    open_conversation,
     record_comment,
     record_like,
     removable_documents,
     remove_document,
+    rename_conversation,
     respond,
     run_evaluation,
     upload,
@@ -39,6 +47,64 @@ from .handlers import (
 from .limits import upload_middleware
 from .render import CSS, KIND_LABELS, render_sources
 from .users import Logins, UsersFile
+
+# -- the tab's conversation ----------------------------------------------------------------------
+# Each browser tab keeps the id of its conversation in sessionStorage: a reload of the tab keeps
+# it, another tab has its own (localStorage, and Gradio's BrowserState built on it, would be
+# shared by all tabs). The browser makes the id (16 random bytes; crypto.randomUUID needs
+# https or localhost, getRandomValues works on a plain http address in the office network too).
+# The server keys conversations by login name and id, so an id shows a user only their own.
+_TAB_KEY = "inclusie-gesprek"
+_NEW_ID = (
+    "Array.from(crypto.getRandomValues(new Uint8Array(16)), "
+    "(b) => b.toString(16).padStart(2, '0')).join('')"
+)
+_LOAD_JS = f"""(id) => {{
+    let kept = sessionStorage.getItem('{_TAB_KEY}');
+    if (!/^[0-9a-f]{{32}}$/.test(kept || '')) {{
+        kept = {_NEW_ID};
+        sessionStorage.setItem('{_TAB_KEY}', kept);
+    }}
+    return kept;
+}}"""
+_NEW_JS = f"""(id) => {{
+    const fresh = {_NEW_ID};
+    sessionStorage.setItem('{_TAB_KEY}', fresh);
+    return fresh;
+}}"""
+_OPEN_JS = f"(id) => {{ if (id) sessionStorage.setItem('{_TAB_KEY}', id); return id; }}"
+_DELETE_JS = f"""(id, s) => {{
+    if (!window.confirm('Dit gesprek verwijderen? Het kan daarna niet meer worden geopend.')) {{
+        return [null, s];
+    }}
+    const fresh = {_NEW_ID};
+    sessionStorage.setItem('{_TAB_KEY}', fresh);
+    return [fresh, s];
+}}"""
+# The file is made when asked for (a Word document costs ~0.1 s, too much to make after every
+# answer), then handed to the browser the way Gradio's DownloadButton does it.
+_DOWNLOAD_JS = """(f) => {
+    if (!f || !f.url) return;
+    const a = document.createElement('a');
+    a.href = f.url;
+    a.download = f.orig_name || '';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+}"""
+
+
+def user_of(request: gr.Request | None) -> str:
+    """The login name of the request, or the one local user when the app has no login."""
+    return (getattr(request, "username", None) or LOCAL_USER) if request else LOCAL_USER
+
+
+def session_of(sess: Session | None, request: gr.Request | None) -> Session:
+    """The tab's session when it is this user's; otherwise a new one (never mix two logins)."""
+    user = user_of(request)
+    if sess is None or sess.user != user:
+        return Session(None, user)
+    return sess
 
 
 # -- the Gradio app ----------------------------------------------------------------------------
@@ -49,7 +115,9 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     kind_choices = [(KIND_LABELS[k], k) for k in KINDS]
 
     with gr.Blocks(title="Inclusie-assistent", analytics_enabled=False) as app:
-        session = gr.State(Session())
+        # None until the page's load hook opens the tab's conversation (or the first question
+        # makes one): a Session built here would be one object copied into every page.
+        session = gr.State(None)
         gr.Markdown(
             "# Inclusie-assistent\nVragen over inclusief onderwijs, beantwoord met de "
             "passages uit handreikingen, praktijkvoorbeelden en beleidsplannen waarop het "
@@ -84,6 +152,40 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                             )
                         with gr.Row():
                             clear = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", size="sm")
+                            conv_md = gr.Button(
+                                "Gesprek downloaden (.md)", size="sm", elem_id="gesprek-md"
+                            )
+                            conv_docx = gr.Button(
+                                "Gesprek downloaden (.docx)", size="sm", elem_id="gesprek-docx"
+                            )
+                        conv_msg = gr.Markdown(elem_id="gesprek-melding")
+                        with gr.Accordion(
+                            "Eerdere gesprekken", open=False, elem_id="eerdere-gesprekken"
+                        ) as past_box:
+                            past = gr.Radio(
+                                [],
+                                label="Kies een gesprek om het te openen",
+                                elem_id="gesprekken",
+                            )
+                            with gr.Row(equal_height=False):
+                                conv_name = gr.Textbox(
+                                    label="Naam van dit gesprek",
+                                    max_lines=1,
+                                    scale=3,
+                                    elem_id="gesprek-naam",
+                                )
+                                with gr.Column(scale=1, min_width=180):
+                                    rename_btn = gr.Button(
+                                        "Naam opslaan", size="sm", elem_id="gesprek-hernoemen"
+                                    )
+                                    delete_btn = gr.Button(
+                                        "Dit gesprek verwijderen",
+                                        variant="stop",
+                                        size="sm",
+                                        elem_id="gesprek-verwijderen",
+                                    )
+                        conv_id = gr.Textbox(visible=False)  # the tab's id, filled by _LOAD_JS
+                        conv_file = gr.File(visible=False)  # a download on its way out
                         if ctx.examples:
                             gr.Markdown("**Voorbeeldvragen per thema**")
                             example_buttons = []
@@ -249,27 +351,114 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 run_eval_btn = gr.Button("Nieuwe evaluatie starten", elem_id="evaluatie-start")
 
         # -- wiring ----------------------------------------------------------------------------
-        def _respond(message, history, sess, themes, kinds, regions, docs):
+        def _respond(
+            message, history, sess, themes, kinds, regions, docs, request: gr.Request | None = None
+        ):
             filters = make_filters(ctx, themes, kinds, regions, docs)
+            sess = session_of(sess, request)
             for h, s, src in respond(ctx, message, history, sess, filters):
                 yield h, s, src, ""
 
+        def _past(sess: Session):
+            """The "Eerdere gesprekken" list (the tab's own conversation chosen) and its count."""
+            choices = conversation_choices(ctx, sess.user)
+            current = sess.id if any(i == sess.id for _, i in choices) else None
+            label = f"Eerdere gesprekken ({len(choices)})" if choices else "Eerdere gesprekken"
+            return gr.update(choices=choices, value=current), gr.Accordion(label=label)
+
+        def _after_answer(sess, request: gr.Request | None = None):
+            sess = session_of(sess, request)
+            return *_past(sess), conversation_title(ctx, sess)
+
+        after_outputs = [past, past_box, conv_name]
         ask_inputs = [msg, chat, session, f_theme, f_kind, f_region, f_doc]
         ask_outputs = [chat, session, sources, msg]
-        msg.submit(_respond, ask_inputs, ask_outputs)
-        send.click(_respond, ask_inputs, ask_outputs)
+        msg.submit(_respond, ask_inputs, ask_outputs).then(
+            _after_answer, [session], after_outputs, api_visibility="private"
+        )
+        send.click(_respond, ask_inputs, ask_outputs).then(
+            _after_answer, [session], after_outputs, api_visibility="private"
+        )
 
         def _ask_example(question):
-            def run(history, sess, themes, kinds, regions, docs):
-                yield from _respond(question, history, sess, themes, kinds, regions, docs)
+            def run(history, sess, themes, kinds, regions, docs, request: gr.Request | None = None):
+                yield from _respond(question, history, sess, themes, kinds, regions, docs, request)
 
             return run
 
         for btn, q in example_buttons:
             btn.click(
                 _ask_example(q), [chat, session, f_theme, f_kind, f_region, f_doc], ask_outputs
+            ).then(_after_answer, [session], after_outputs, api_visibility="private")
+
+        # -- the tab's conversation: restore, new, open, rename, delete, download ----------------
+        def _restore(conv, request: gr.Request | None = None):
+            history, sess, html = open_conversation(ctx, user_of(request), conv)
+            return history, sess, html, *_past(sess), conversation_title(ctx, sess)
+
+        app.load(
+            _restore,
+            [conv_id],
+            [chat, session, sources, past, past_box, conv_name],
+            js=_LOAD_JS,
+            api_visibility="private",
+        )
+
+        new_outputs = [chat, session, sources, msg, past, past_box, conv_name, conv_msg]
+
+        def new_conversation_(conv, request: gr.Request | None = None):
+            history, sess, html, box = new_conversation(ctx, user_of(request), conv)
+            return history, sess, html, box, *_past(sess), "", ""
+
+        # "Nieuw gesprek" and the chat's own clear button do the same: a new conversation.
+        clear.click(
+            new_conversation_, [conv_id], new_outputs, js=_NEW_JS, api_name="new_conversation"
+        )
+        chat.clear(new_conversation_, [conv_id], new_outputs, js=_NEW_JS, api_visibility="private")
+
+        def _open(conv, request: gr.Request | None = None):
+            history, sess, html = open_conversation(ctx, user_of(request), conv)
+            return history, sess, html, "", *_past(sess), conversation_title(ctx, sess), ""
+
+        past.input(_open, [past], new_outputs, js=_OPEN_JS, api_visibility="private")
+
+        def _rename(title, sess, request: gr.Request | None = None):
+            sess = session_of(sess, request)
+            return rename_conversation(ctx, sess, title), *_past(sess)
+
+        for trigger in (rename_btn.click, conv_name.submit):
+            trigger(
+                _rename,
+                [conv_name, session],
+                [conv_msg, past, past_box],
+                api_visibility="private",
             )
-        clear.click(lambda: new_conversation(ctx), None, [chat, session, sources, msg])
+
+        def _delete(fresh, sess, request: gr.Request | None = None):
+            if not fresh:  # the confirmation was cancelled
+                return [gr.skip()] * len(new_outputs)
+            sess = session_of(sess, request)
+            text = delete_conversation(ctx, sess)
+            history, new, html, box = new_conversation(ctx, sess.user, fresh)
+            return history, new, html, box, *_past(new), "", text
+
+        delete_btn.click(
+            _delete, [conv_id, session], new_outputs, js=_DELETE_JS, api_visibility="private"
+        )
+
+        def _export(fmt: str):
+            def run(sess, request: gr.Request | None = None):
+                path = export_conversation(ctx, session_of(sess, request), fmt)
+                if path is None:
+                    return None, "Stel eerst een vraag; dan is er een gesprek om te downloaden."
+                return path, ""
+
+            return run
+
+        for btn, fmt in ((conv_md, "md"), (conv_docx, "docx")):
+            btn.click(
+                _export(fmt), [session], [conv_file, conv_msg], api_visibility="private"
+            ).success(None, [conv_file], None, js=_DOWNLOAD_JS)
 
         # -- every page load reads the index and the eval report as they are now -----------------
         def _fresh_state():
@@ -287,11 +476,11 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             # whose content is not even rendered until opened: open it, or the click looks lost.
             index = data.index if isinstance(data.index, int) else data.index[0]
             liked = None if data.liked is None else bool(data.liked)
-            return record_like(ctx, sess, index, liked), gr.Accordion(open=True)
+            return record_like(ctx, sess or Session(), index, liked), gr.Accordion(open=True)
 
         chat.like(_like, [session], [feedback_msg, feedback_box])
         save_comment.click(
-            lambda sess, c: (record_comment(ctx, sess, c), ""),
+            lambda sess, c: (record_comment(ctx, sess or Session(), c), ""),
             [session, comment],
             [feedback_msg, comment],
         )
@@ -377,6 +566,7 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
     # the eval dir: a page load shows the chart of the latest report, made after the start
     allowed = [str(p.resolve()) for p in (s.corpus_dir, s.uploads_dir, s.eval_dir)]
     allowed.append(str(briefings_dir(s).resolve()))  # talking-points downloads
+    allowed.append(str(exports_dir(s).resolve()))  # conversation downloads
     theme = gr.themes.Soft(
         font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "Consolas", "monospace"],
@@ -389,6 +579,9 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
         server_port=port,
         auth=logins.gradio_auth if login else None,
         auth_message="Log in om de Inclusie-assistent te gebruiken.",
+        # Gradio would keep a second copy of every question and answer in the browser (its
+        # run history); conversations are kept on the server, per login, instead.
+        run_history=False,
         allowed_paths=allowed,
         # bytes, not f"{mb}mb": Gradio's parser took "0.5mb" for an unknown unit
         max_file_size=ctx.settings.max_file_bytes,
