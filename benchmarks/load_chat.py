@@ -23,8 +23,9 @@ alone) in a fresh temporary data dir unless ``--data-dir`` is given, starts its 
 
 Each simulated user is its own ``gradio_client.Client`` (its own Gradio session, so its own chat
 state on the server) and loops: ask a question from evals/questions.jsonl +
-evals/dev_questions.jsonl through the chat's submit event (``/_respond``: message, history and
-the four filters; the session state travels with the client's session), pass the returned
+evals/dev_questions.jsonl through the chat's submit event (``/_respond``: message, history, the
+four filters and the tab's conversation id, empty here so that the server makes one; the
+session state travels with the client's session), pass the returned
 history into the next question, and after ``--turns`` questions press "Nieuw gesprek"
 (``/new_conversation``). There is no think time: every user asks again as soon as an answer is
 complete. Every answered question is stored as a turn of the user's conversation in the server's
@@ -133,7 +134,7 @@ def user_loop(
         q = rng.choice(questions)
         t0 = time.perf_counter()
         try:
-            job = client.submit(q, history, [], [], [], [], api_name="/_respond")
+            job = client.submit(q, history, [], [], [], [], "", api_name="/_respond")
             history, _sources, _box = job.result(timeout=REQUEST_TIMEOUT)
             dt = time.perf_counter() - t0
             text = last_answer(history)
@@ -170,7 +171,7 @@ def run_load(
     ]
     for url in urls:  # warm-up, not measured: first call of every code path in every process
         c = next(c for u, c in clients if u == url)
-        c.predict(questions[0], [], [], [], [], [], api_name="/_respond")
+        c.predict(questions[0], [], [], [], [], [], "", api_name="/_respond")
         c.predict("", api_name="/new_conversation")
     stats = {url: Stats() for url in urls}
     start = threading.Barrier(users + 1)

@@ -59,14 +59,18 @@ _NEW_ID = (
     "Array.from(crypto.getRandomValues(new Uint8Array(16)), "
     "(b) => b.toString(16).padStart(2, '0')).join('')"
 )
-_LOAD_JS = f"""(id) => {{
+_TAB_ID = f"""(() => {{
     let kept = sessionStorage.getItem('{_TAB_KEY}');
     if (!/^[0-9a-f]{{32}}$/.test(kept || '')) {{
         kept = {_NEW_ID};
         sessionStorage.setItem('{_TAB_KEY}', kept);
     }}
     return kept;
-}}"""
+}})()"""
+_LOAD_JS = f"(id) => {_TAB_ID}"
+# A question carries the tab's id as its last input: asked before the page's load hook has
+# opened the conversation (a busy server), it still lands in the tab's own conversation.
+_ASK_JS = f"(...args) => [...args.slice(0, -1), {_TAB_ID}]"
 _NEW_JS = f"""(id) => {{
     const fresh = {_NEW_ID};
     sessionStorage.setItem('{_TAB_KEY}', fresh);
@@ -99,11 +103,14 @@ def user_of(request: gr.Request | None) -> str:
     return (getattr(request, "username", None) or LOCAL_USER) if request else LOCAL_USER
 
 
-def session_of(sess: Session | None, request: gr.Request | None) -> Session:
-    """The tab's session when it is this user's; otherwise a new one (never mix two logins)."""
+def session_of(
+    ctx: AppContext, sess: Session | None, request: gr.Request | None, tab_id: str | None = None
+) -> Session:
+    """The tab's session when it is this user's; otherwise the user's conversation ``tab_id``
+    as stored (or a new one): never mix two logins."""
     user = user_of(request)
     if sess is None or sess.user != user:
-        return Session(None, user)
+        return open_conversation(ctx, user, tab_id)[1]
     return sess
 
 
@@ -352,10 +359,18 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
         # -- wiring ----------------------------------------------------------------------------
         def _respond(
-            message, history, sess, themes, kinds, regions, docs, request: gr.Request | None = None
+            message,
+            history,
+            sess,
+            themes,
+            kinds,
+            regions,
+            docs,
+            tab_id="",
+            request: gr.Request | None = None,
         ):
             filters = make_filters(ctx, themes, kinds, regions, docs)
-            sess = session_of(sess, request)
+            sess = session_of(ctx, sess, request, tab_id)
             for h, s, src in respond(ctx, message, history, sess, filters):
                 yield h, s, src, ""
 
@@ -367,28 +382,42 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             return gr.update(choices=choices, value=current), gr.Accordion(label=label)
 
         def _after_answer(sess, request: gr.Request | None = None):
-            sess = session_of(sess, request)
+            sess = session_of(ctx, sess, request)
             return *_past(sess), conversation_title(ctx, sess)
 
         after_outputs = [past, past_box, conv_name]
-        ask_inputs = [msg, chat, session, f_theme, f_kind, f_region, f_doc]
+        ask_inputs = [msg, chat, session, f_theme, f_kind, f_region, f_doc, conv_id]
         ask_outputs = [chat, session, sources, msg]
-        msg.submit(_respond, ask_inputs, ask_outputs).then(
+        msg.submit(_respond, ask_inputs, ask_outputs, js=_ASK_JS).then(
             _after_answer, [session], after_outputs, api_visibility="private"
         )
-        send.click(_respond, ask_inputs, ask_outputs).then(
+        send.click(_respond, ask_inputs, ask_outputs, js=_ASK_JS).then(
             _after_answer, [session], after_outputs, api_visibility="private"
         )
 
         def _ask_example(question):
-            def run(history, sess, themes, kinds, regions, docs, request: gr.Request | None = None):
-                yield from _respond(question, history, sess, themes, kinds, regions, docs, request)
+            def run(
+                history,
+                sess,
+                themes,
+                kinds,
+                regions,
+                docs,
+                tab_id="",
+                request: gr.Request | None = None,
+            ):
+                yield from _respond(
+                    question, history, sess, themes, kinds, regions, docs, tab_id, request
+                )
 
             return run
 
         for btn, q in example_buttons:
             btn.click(
-                _ask_example(q), [chat, session, f_theme, f_kind, f_region, f_doc], ask_outputs
+                _ask_example(q),
+                [chat, session, f_theme, f_kind, f_region, f_doc, conv_id],
+                ask_outputs,
+                js=_ASK_JS,
             ).then(_after_answer, [session], after_outputs, api_visibility="private")
 
         # -- the tab's conversation: restore, new, open, rename, delete, download ----------------
@@ -423,7 +452,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         past.input(_open, [past], new_outputs, js=_OPEN_JS, api_visibility="private")
 
         def _rename(title, sess, request: gr.Request | None = None):
-            sess = session_of(sess, request)
+            sess = session_of(ctx, sess, request)
             return rename_conversation(ctx, sess, title), *_past(sess)
 
         for trigger in (rename_btn.click, conv_name.submit):
@@ -437,7 +466,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         def _delete(fresh, sess, request: gr.Request | None = None):
             if not fresh:  # the confirmation was cancelled
                 return [gr.skip()] * len(new_outputs)
-            sess = session_of(sess, request)
+            sess = session_of(ctx, sess, request)
             text = delete_conversation(ctx, sess)
             history, new, html, box = new_conversation(ctx, sess.user, fresh)
             return history, new, html, box, *_past(new), "", text
@@ -448,7 +477,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
         def _export(fmt: str):
             def run(sess, request: gr.Request | None = None):
-                path = export_conversation(ctx, session_of(sess, request), fmt)
+                path = export_conversation(ctx, session_of(ctx, sess, request), fmt)
                 if path is None:
                     return None, "Stel eerst een vraag; dan is er een gesprek om te downloaden."
                 return path, ""
