@@ -16,7 +16,7 @@ fresh temporary data dir unless ``--data-dir`` is given) serves both paths, one 
   questions they start a new conversation (an empty ``conversation``).
 - ``web``: the same N clients as ``benchmarks/load_chat.py`` drives them: one
   ``gradio_client.Client`` each, the chat's ``/_respond`` event with history, "Nieuw gesprek"
-  (``/lambda``) after ``--turns`` questions.
+  (``/new_conversation``) after ``--turns`` questions.
 
 Questions come from evals/questions.jsonl + evals/dev_questions.jsonl; nobody waits between
 questions. A request is an error when it raises, returns a status other than 200 or has no

@@ -23,10 +23,14 @@ alone) in a fresh temporary data dir unless ``--data-dir`` is given, starts its 
 
 Each simulated user is its own ``gradio_client.Client`` (its own Gradio session, so its own chat
 state on the server) and loops: ask a question from evals/questions.jsonl +
-evals/dev_questions.jsonl through the chat's submit event (``/_respond``: message, history and
-the four filters; the session state travels with the client's session), pass the returned
+evals/dev_questions.jsonl through the chat's submit event (``/_respond``: message, history, the
+four filters and the tab's conversation id, empty here so that the server makes one; the
+session state travels with the client's session), pass the returned
 history into the next question, and after ``--turns`` questions press "Nieuw gesprek"
-(``/lambda``). There is no think time: every user asks again as soon as an answer is complete.
+(``/new_conversation``). There is no think time: every user asks again as soon as an answer is
+complete. Every answered question is stored as a turn of the user's conversation in the server's
+conversations.sqlite (as in the browser); for a started setup the script counts the stored turns
+at the end, next to the answers it received.
 
 A request counts as an error when the call raises, or when its final result has no assistant
 answer. Latency is measured from submit to the final (streamed) result. Each process's RSS is
@@ -130,7 +134,7 @@ def user_loop(
         q = rng.choice(questions)
         t0 = time.perf_counter()
         try:
-            job = client.submit(q, history, [], [], [], [], api_name="/_respond")
+            job = client.submit(q, history, [], [], [], [], "", api_name="/_respond")
             history, _sources, _box = job.result(timeout=REQUEST_TIMEOUT)
             dt = time.perf_counter() - t0
             text = last_answer(history)
@@ -147,7 +151,9 @@ def user_loop(
         asked += 1
         if asked % turns == 0:
             try:
-                client.predict(api_name="/lambda")  # "Nieuw gesprek": also resets server state
+                # "Nieuw gesprek": a new conversation id (the browser makes one; "" here lets
+                # the server make it), an empty chat and follow-up history on the server
+                client.predict("", api_name="/new_conversation")
             except Exception as e:
                 with stats.lock:
                     stats.errors.append(f"user {n}: new conversation: {e}"[:300])
@@ -165,8 +171,8 @@ def run_load(
     ]
     for url in urls:  # warm-up, not measured: first call of every code path in every process
         c = next(c for u, c in clients if u == url)
-        c.predict(questions[0], [], [], [], [], [], api_name="/_respond")
-        c.predict(api_name="/lambda")
+        c.predict(questions[0], [], [], [], [], [], "", api_name="/_respond")
+        c.predict("", api_name="/new_conversation")
     stats = {url: Stats() for url in urls}
     start = threading.Barrier(users + 1)
     threads = []
@@ -192,12 +198,34 @@ def run_load(
     return stats, wall
 
 
+def stored_turns(data_dir: Path) -> tuple[int, int] | None:
+    """(conversations, turns) in the data dir's conversation store, or None without one."""
+    import sqlite3
+
+    db = data_dir / "conversations.sqlite"
+    if not db.exists():
+        return None
+    con = sqlite3.connect(db)
+    try:
+        convs = con.execute("SELECT count(*) FROM conversations").fetchone()[0]
+        turns = con.execute("SELECT count(*) FROM turns").fetchone()[0]
+    finally:
+        con.close()
+    return convs, turns
+
+
 def _fmt_rss(r) -> str:
     return "n/a" if r is None else f"{r[0]:.0f} MB (peak {r[1]:.0f} MB)"
 
 
 def report(
-    name: str, args, stats: dict[str, Stats], wall: float, n_questions: int, rss: dict[str, tuple]
+    name: str,
+    args,
+    stats: dict[str, Stats],
+    wall: float,
+    n_questions: int,
+    rss: dict[str, tuple],
+    stored: tuple[int, int] | None = None,
 ) -> dict:
     lat = [x for s in stats.values() for x in s.latencies]
     errors = [e for s in stats.values() for e in s.errors]
@@ -227,6 +255,9 @@ def report(
         )
     for who, (before, after) in rss.items():
         print(f"RSS {who:<24} before {_fmt_rss(before):<24} after {_fmt_rss(after)}")
+    if stored is not None:
+        # warm-up answers are stored too (one per process)
+        print(f"stored     {stored[1]} turns in {stored[0]} conversations")
     return {
         "setup": name,
         "requests": n_req,
@@ -238,6 +269,7 @@ def report(
         "p50_ms": pct(lat, 50) * 1000,
         "p95_ms": pct(lat, 95) * 1000,
         "rss_mb": {k: [None if v is None else v[0] for v in pair] for k, pair in rss.items()},
+        "stored_turns": None if stored is None else stored[1],
     }
 
 
@@ -264,6 +296,7 @@ def setup_one(args, questions, tmp: Path) -> dict:
         wall,
         len(questions),
         {f"serve (pid {proc.pid})": (before, after)},
+        stored_turns(data_dir),
     )
 
 
@@ -297,6 +330,7 @@ def setup_two(args, questions, tmp: Path) -> dict:
         wall,
         len(questions),
         {k: (before[k], after[k]) for k in pids},
+        stored_turns(data_dir),
     )
 
 

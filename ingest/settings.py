@@ -74,6 +74,11 @@ class StorageSettings(BaseSettings):
         """API tokens (only their hashes), see ``ui.tokens``."""
         return self.data_dir / "api-tokens.sqlite"
 
+    @property
+    def conversations_db(self) -> Path:
+        """The web chat's conversations per user, see ``ui.conversations``."""
+        return self.data_dir / "conversations.sqlite"
+
 
 class IngestSettings(BaseSettings):
     """Reading documents in: corpus, vocabulary, embedder, file limits (owner: ``ingest``)."""
@@ -168,7 +173,22 @@ class WebSettings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(7860, description="Port of the web app.")
-    auth: str | None = Field(None, description="Optional login for the web app as 'user:password'.")
+    auth: str | None = Field(
+        None,
+        description=(
+            "Login for the web app as 'user:password', or several as 'ana:pw1,bram:pw2' (a "
+            "comma followed by 'name:' starts the next login). Used together with users_file."
+        ),
+    )
+    users_file: Path | None = Field(
+        None,
+        description=(
+            "File with web logins and their scrypt password hashes, one 'name:hash' per line, "
+            "written by `inclusie user add NAME`. Default: users.txt in the data dir. Anyone in "
+            "it (or in auth) turns the login on; it is read at every login, so a user added "
+            "while the app runs can log in at once."
+        ),
+    )
     max_upload_files: int = Field(20, description="Most files accepted in one upload.")
     max_question_chars: int = Field(
         1000,
@@ -210,6 +230,11 @@ class Settings(
     """All sections in one object: what the CLI and the web app build once and pass down."""
 
     model_config = _CONFIG
+
+    @property
+    def users_path(self) -> Path:
+        """The users file of the web login (``ui.users``)."""
+        return self.users_file or self.data_dir / "users.txt"
 
 
 def get_settings(**overrides) -> Settings:

@@ -117,8 +117,8 @@ class Team:
 
         if self._client is None:
             self._client = Client(self.url, verbose=False)
-        self._client.predict(api_name="/lambda")  # "Nieuw gesprek"
-        job = self._client.submit(question, [], [], [], [], [], api_name="/_respond")
+        self._client.predict("", api_name="/new_conversation")  # "Nieuw gesprek"
+        job = self._client.submit(question, [], [], [], [], [], "", api_name="/_respond")
         history, _sources, _box = job.result(timeout=REPLY_BOUND)
         return last_answer(history)
 

@@ -19,21 +19,30 @@ from starlette.routing import Mount
 from ingest.loaders import SUPPORTED
 from ingest.passage import KINDS
 
+from .conversations import LOCAL_USER
 from .handlers import (
     AppContext,
     Session,
     active_filters,
     briefings_dir,
+    conversation_choices,
+    conversation_title,
+    delete_conversation,
     documents_table,
     drop_filter,
+    export_conversation,
+    exports_dir,
+    fresh_state,
     latest_eval,
     make_briefing,
     make_filters,
     new_conversation,
+    open_conversation,
     record_comment,
     record_like,
     removable_documents,
     remove_document,
+    rename_conversation,
     respond,
     run_evaluation,
     sources_of,
@@ -42,6 +51,72 @@ from .handlers import (
 from .i18n import ARIA_SCRIPT, dutch_everywhere
 from .limits import upload_middleware
 from .render import CHIPS_JS, CSS, KIND_LABELS, SOURCES_JS, render_sources
+from .users import Logins, UsersFile
+
+# -- the tab's conversation ----------------------------------------------------------------------
+# Each browser tab keeps the id of its conversation in sessionStorage: a reload of the tab keeps
+# it, another tab has its own (localStorage, and Gradio's BrowserState built on it, would be
+# shared by all tabs). The browser makes the id (16 random bytes; crypto.randomUUID needs
+# https or localhost, getRandomValues works on a plain http address in the office network too).
+# The server keys conversations by login name and id, so an id shows a user only their own.
+_TAB_KEY = "inclusie-gesprek"
+_NEW_ID = (
+    "Array.from(crypto.getRandomValues(new Uint8Array(16)), "
+    "(b) => b.toString(16).padStart(2, '0')).join('')"
+)
+_TAB_ID = f"""(() => {{
+    let kept = sessionStorage.getItem('{_TAB_KEY}');
+    if (!/^[0-9a-f]{{32}}$/.test(kept || '')) {{
+        kept = {_NEW_ID};
+        sessionStorage.setItem('{_TAB_KEY}', kept);
+    }}
+    return kept;
+}})()"""
+_LOAD_JS = f"(id) => {_TAB_ID}"
+# A question carries the tab's id as its last input: asked before the page's load hook has
+# opened the conversation (a busy server), it still lands in the tab's own conversation.
+_ASK_JS = f"(...args) => [...args.slice(0, -1), {_TAB_ID}]"
+_NEW_JS = f"""(id) => {{
+    const fresh = {_NEW_ID};
+    sessionStorage.setItem('{_TAB_KEY}', fresh);
+    return fresh;
+}}"""
+_OPEN_JS = f"(id) => {{ if (id) sessionStorage.setItem('{_TAB_KEY}', id); return id; }}"
+_DELETE_JS = f"""(id, s) => {{
+    if (!window.confirm('Dit gesprek verwijderen? Het kan daarna niet meer worden geopend.')) {{
+        return [null, s];
+    }}
+    const fresh = {_NEW_ID};
+    sessionStorage.setItem('{_TAB_KEY}', fresh);
+    return [fresh, s];
+}}"""
+# The file is made when asked for (a Word document costs ~0.1 s, too much to make after every
+# answer), then handed to the browser the way Gradio's DownloadButton does it.
+_DOWNLOAD_JS = """(f) => {
+    if (!f || !f.url) return;
+    const a = document.createElement('a');
+    a.href = f.url;
+    a.download = f.orig_name || '';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+}"""
+
+
+def user_of(request: gr.Request | None) -> str:
+    """The login name of the request, or the one local user when the app has no login."""
+    return (getattr(request, "username", None) or LOCAL_USER) if request else LOCAL_USER
+
+
+def session_of(
+    ctx: AppContext, sess: Session | None, request: gr.Request | None, tab_id: str | None = None
+) -> Session:
+    """The tab's session when it is this user's; otherwise the user's conversation ``tab_id``
+    as stored (or a new one): never mix two logins."""
+    user = user_of(request)
+    if sess is None or sess.user != user:
+        return open_conversation(ctx, user, tab_id)[1]
+    return sess
 
 
 # -- the Gradio app ----------------------------------------------------------------------------
@@ -52,7 +127,9 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     kind_choices = [(KIND_LABELS[k], k) for k in KINDS]
 
     with gr.Blocks(title="Inclusie-assistent", analytics_enabled=False) as app:
-        session = gr.State(Session())
+        # None until the page's load hook opens the tab's conversation (or the first question
+        # makes one): a Session built here would be one object copied into every page.
+        session = gr.State(None)
         gr.Markdown(
             "# Inclusie-assistent\nVragen over inclusief onderwijs, beantwoord met de "
             "passages uit handreikingen, praktijkvoorbeelden en beleidsplannen waarop het "
@@ -122,6 +199,40 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                             chips = gr.HTML("", elem_id="filter-chips", js_on_load=CHIPS_JS)
                         with gr.Row():
                             clear = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", size="sm")
+                            conv_md = gr.Button(
+                                "Gesprek downloaden (.md)", size="sm", elem_id="gesprek-md"
+                            )
+                            conv_docx = gr.Button(
+                                "Gesprek downloaden (.docx)", size="sm", elem_id="gesprek-docx"
+                            )
+                        conv_msg = gr.Markdown(elem_id="gesprek-melding")
+                        with gr.Accordion(
+                            "Eerdere gesprekken", open=False, elem_id="eerdere-gesprekken"
+                        ) as past_box:
+                            past = gr.Radio(
+                                [],
+                                label="Kies een gesprek om het te openen",
+                                elem_id="gesprekken",
+                            )
+                            with gr.Row(equal_height=False):
+                                conv_name = gr.Textbox(
+                                    label="Naam van dit gesprek",
+                                    max_lines=1,
+                                    scale=3,
+                                    elem_id="gesprek-naam",
+                                )
+                                with gr.Column(scale=1, min_width=180):
+                                    rename_btn = gr.Button(
+                                        "Naam opslaan", size="sm", elem_id="gesprek-hernoemen"
+                                    )
+                                    delete_btn = gr.Button(
+                                        "Dit gesprek verwijderen",
+                                        variant="stop",
+                                        size="sm",
+                                        elem_id="gesprek-verwijderen",
+                                    )
+                        conv_id = gr.Textbox(visible=False)  # the tab's id, filled by _LOAD_JS
+                        conv_file = gr.File(visible=False)  # a download on its way out
                         if ctx.examples:
                             gr.Markdown("**Voorbeeldvragen per thema**")
                             example_buttons = []
@@ -255,6 +366,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                     rm_btn = gr.Button(
                         "Verwijderen", variant="stop", scale=1, elem_id="verwijderen"
                     )
+                rm_ok = gr.Checkbox(False, visible=False)  # the confirmation's answer
                 rm_report = gr.Markdown(elem_id="verwijder-verslag")
 
             with gr.Tab("Evaluatie", id="evaluatie"):
@@ -286,27 +398,148 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 eval_md = gr.Markdown(tables_md, elem_id="evaluatie-rapport")
 
         # -- wiring ----------------------------------------------------------------------------
-        def _respond(message, history, sess, themes, kinds, regions, docs):
+        def _respond(
+            message,
+            history,
+            sess,
+            themes,
+            kinds,
+            regions,
+            docs,
+            tab_id="",
+            request: gr.Request | None = None,
+        ):
             filters = make_filters(ctx, themes, kinds, regions, docs)
+            sess = session_of(ctx, sess, request, tab_id)
             for h, s, src in respond(ctx, message, history, sess, filters):
                 yield h, s, src, ""
 
-        ask_inputs = [msg, chat, session, f_theme, f_kind, f_region, f_doc]
+        def _past(sess: Session):
+            """The "Eerdere gesprekken" list (the tab's own conversation chosen) and its count."""
+            choices = conversation_choices(ctx, sess.user)
+            current = sess.id if any(i == sess.id for _, i in choices) else None
+            label = f"Eerdere gesprekken ({len(choices)})" if choices else "Eerdere gesprekken"
+            return gr.update(choices=choices, value=current), gr.Accordion(label=label)
+
+        def _after_answer(sess, request: gr.Request | None = None):
+            sess = session_of(ctx, sess, request)
+            return *_past(sess), conversation_title(ctx, sess)
+
+        after_outputs = [past, past_box, conv_name]
+        ask_inputs = [msg, chat, session, f_theme, f_kind, f_region, f_doc, conv_id]
         ask_outputs = [chat, session, sources, msg]
-        msg.submit(_respond, ask_inputs, ask_outputs)
-        send.click(_respond, ask_inputs, ask_outputs)
+        msg.submit(_respond, ask_inputs, ask_outputs, js=_ASK_JS).then(
+            _after_answer, [session], after_outputs, api_visibility="private"
+        )
+        send.click(_respond, ask_inputs, ask_outputs, js=_ASK_JS).then(
+            _after_answer, [session], after_outputs, api_visibility="private"
+        )
 
         def _ask_example(question):
-            def run(history, sess, themes, kinds, regions, docs):
-                yield from _respond(question, history, sess, themes, kinds, regions, docs)
+            def run(
+                history,
+                sess,
+                themes,
+                kinds,
+                regions,
+                docs,
+                tab_id="",
+                request: gr.Request | None = None,
+            ):
+                yield from _respond(
+                    question, history, sess, themes, kinds, regions, docs, tab_id, request
+                )
 
             return run
 
         for btn, q in example_buttons:
             btn.click(
-                _ask_example(q), [chat, session, f_theme, f_kind, f_region, f_doc], ask_outputs
+                _ask_example(q),
+                [chat, session, f_theme, f_kind, f_region, f_doc, conv_id],
+                ask_outputs,
+                js=_ASK_JS,
+            ).then(_after_answer, [session], after_outputs, api_visibility="private")
+
+        # -- the tab's conversation: restore, new, open, rename, delete, download ----------------
+        def _restore(conv, request: gr.Request | None = None):
+            history, sess, html = open_conversation(ctx, user_of(request), conv)
+            return history, sess, html, *_past(sess), conversation_title(ctx, sess)
+
+        app.load(
+            _restore,
+            [conv_id],
+            [chat, session, sources, past, past_box, conv_name],
+            js=_LOAD_JS,
+            api_visibility="private",
+        )
+
+        new_outputs = [chat, session, sources, msg, past, past_box, conv_name, conv_msg]
+
+        def new_conversation_(conv, request: gr.Request | None = None):
+            history, sess, html, box = new_conversation(ctx, user_of(request), conv)
+            return history, sess, html, box, *_past(sess), "", ""
+
+        # "Nieuw gesprek" and the chat's own clear button do the same: a new conversation.
+        clear.click(
+            new_conversation_, [conv_id], new_outputs, js=_NEW_JS, api_name="new_conversation"
+        )
+        chat.clear(new_conversation_, [conv_id], new_outputs, js=_NEW_JS, api_visibility="private")
+
+        def _open(conv, request: gr.Request | None = None):
+            history, sess, html = open_conversation(ctx, user_of(request), conv)
+            return history, sess, html, "", *_past(sess), conversation_title(ctx, sess), ""
+
+        past.input(_open, [past], new_outputs, js=_OPEN_JS, api_visibility="private")
+
+        def _rename(title, sess, request: gr.Request | None = None):
+            sess = session_of(ctx, sess, request)
+            return rename_conversation(ctx, sess, title), *_past(sess)
+
+        for trigger in (rename_btn.click, conv_name.submit):
+            trigger(
+                _rename,
+                [conv_name, session],
+                [conv_msg, past, past_box],
+                api_visibility="private",
             )
-        clear.click(lambda: new_conversation(ctx), None, [chat, session, sources, msg])
+
+        def _delete(fresh, sess, request: gr.Request | None = None):
+            if not fresh:  # the confirmation was cancelled
+                return [gr.skip()] * len(new_outputs)
+            sess = session_of(ctx, sess, request)
+            text = delete_conversation(ctx, sess)
+            history, new, html, box = new_conversation(ctx, sess.user, fresh)
+            return history, new, html, box, *_past(new), "", text
+
+        delete_btn.click(
+            _delete, [conv_id, session], new_outputs, js=_DELETE_JS, api_visibility="private"
+        )
+
+        def _export(fmt: str):
+            def run(sess, request: gr.Request | None = None):
+                path = export_conversation(ctx, session_of(ctx, sess, request), fmt)
+                if path is None:
+                    return None, "Stel eerst een vraag; dan is er een gesprek om te downloaden."
+                return path, ""
+
+            return run
+
+        for btn, fmt in ((conv_md, "md"), (conv_docx, "docx")):
+            btn.click(
+                _export(fmt), [session], [conv_file, conv_msg], api_visibility="private"
+            ).success(None, [conv_file], None, js=_DOWNLOAD_JS)
+
+        # -- every page load reads the index and the eval report as they are now -----------------
+        def _fresh_state():
+            table, docs, removable, summary, chart, tables = fresh_state(ctx)
+            return (
+                table,
+                gr.update(choices=docs),
+                gr.update(choices=removable),
+                summary,
+                gr.update(value=chart, visible=chart is not None),
+                tables,
+            )
 
         # -- active filters as chips; a click on one removes that filter ---------------------
         filter_inputs = [f_theme, f_kind, f_region, f_doc]
@@ -336,11 +569,11 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             # whose content is not even rendered until opened: open it, or the click looks lost.
             index = data.index if isinstance(data.index, int) else data.index[0]
             liked = None if data.liked is None else bool(data.liked)
-            return record_like(ctx, sess, index, liked), gr.Accordion(open=True)
+            return record_like(ctx, sess or Session(), index, liked), gr.Accordion(open=True)
 
         chat.like(_like, [session], [feedback_msg, feedback_box])
         save_comment.click(
-            lambda sess, c: (record_comment(ctx, sess, c), ""),
+            lambda sess, c: (record_comment(ctx, sess or Session(), c), ""),
             [session, comment],
             [feedback_msg, comment],
         )
@@ -357,7 +590,9 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
         add.click(_upload, [files], [upload_report, docs_table, f_doc, files, rm_doc])
 
-        def _remove(doc_id):
+        def _remove(doc_id, confirmed):
+            if doc_id and not confirmed:  # "Annuleren": leave the choice as it is
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return (
                 remove_document(ctx, doc_id),
                 documents_table(ctx),
@@ -365,13 +600,13 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 gr.update(choices=removable_documents(ctx), value=None),
             )
 
-        # Ask first, in the browser: a cancelled confirmation sends no document.
+        # Ask first, in the browser; the answer travels in the hidden rm_ok.
         rm_btn.click(
             _remove,
-            [rm_doc],
+            [rm_doc, rm_ok],
             [rm_report, docs_table, f_doc, rm_doc],
-            js="(d) => (d && window.confirm('Dit document uit de index halen? Het "
-            "kan daarna niet meer als bron worden gebruikt.')) ? d : null",
+            js="(d, ok) => [d, !!d && window.confirm('Dit document uit de index halen? Het "
+            "kan daarna niet meer als bron worden gebruikt.')]",
         )
 
         def _run_eval(include_uploads, progress=gr.Progress()):
@@ -396,16 +631,14 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         )
         b_make.click(_briefing, *briefing_io)
         b_school.submit(_briefing, *briefing_io)
+
+        app.load(
+            _fresh_state,
+            None,
+            [docs_table, f_doc, rm_doc, eval_summary, eval_png, eval_md],
+            api_visibility="private",
+        )
     return app
-
-
-def _auth_pair(auth: str | None) -> tuple[str, str] | None:
-    if not auth:
-        return None
-    user, _, password = auth.partition(":")
-    if not user or not password:
-        raise ValueError("INCLUSIE_AUTH moet de vorm 'gebruiker:wachtwoord' hebben.")
-    return user, password
 
 
 def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None) -> FastAPI:
@@ -413,22 +646,27 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
 
     The web app keeps what ``Blocks.launch`` gave it: the login (which guards only the web app's
     own routes; the API has tokens), the folders it may serve files from, the upload limits, the
-    queue, the theme and the CSS.
+    queue, the theme and the CSS. ``auth`` is ``INCLUSIE_AUTH``; the users file of the settings
+    is read at every login (``ui.users``).
     """
     from .api import create_api
     from .document_view import WebLogin, document_router
 
-    auth_pair = _auth_pair(auth)
+    logins = Logins(auth, UsersFile(ctx.settings.users_path))
+    login = logins.enabled
     # Open without tokens only where the web app is open too: a login on 127.0.0.1 usually means
     # a reverse proxy in front, and the API must not be the unguarded way in.
-    server = create_api(ctx, open_without_tokens=is_loopback(host) and not auth_pair)
+    server = create_api(ctx, open_without_tokens=is_loopback(host) and not login)
     # Before the mount at "/", which would otherwise answer /document/... itself.
     web_login = WebLogin()
     server.include_router(document_router(ctx.assistant.store.document_passages, web_login))
     app = build_app(ctx)
     app.queue(default_concurrency_limit=8)
-    allowed = [str(ctx.settings.corpus_dir.resolve()), str(ctx.settings.uploads_dir.resolve())]
-    allowed.append(str(briefings_dir(ctx.settings).resolve()))  # talking-points downloads
+    s = ctx.settings
+    # the eval dir: a page load shows the chart of the latest report, made after the start
+    allowed = [str(p.resolve()) for p in (s.corpus_dir, s.uploads_dir, s.eval_dir)]
+    allowed.append(str(briefings_dir(s).resolve()))  # talking-points downloads
+    allowed.append(str(exports_dir(s).resolve()))  # conversation downloads
     theme = gr.themes.Soft(
         font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "Consolas", "monospace"],
@@ -439,8 +677,11 @@ def build_server(ctx: AppContext, host: str, port: int, auth: str | None = None)
         path="/",
         server_name=host,
         server_port=port,
-        auth=auth_pair,
+        auth=logins.gradio_auth if login else None,
         auth_message="Log in om de Inclusie-assistent te gebruiken.",
+        # Gradio would keep a second copy of every question and answer in the browser (its
+        # run history); conversations are kept on the server, per login, instead.
+        run_history=False,
         allowed_paths=allowed,
         # bytes, not f"{mb}mb": Gradio's parser took "0.5mb" for an unknown unit
         max_file_size=ctx.settings.max_file_bytes,
@@ -494,14 +735,18 @@ def is_loopback(host: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
 
-def bind_refusal(host: str, auth: str | None, tokens: int) -> str | None:
+def bind_refusal(host: str, auth: str | bool | None, tokens: int) -> str | None:
     """Why the app may not listen on ``host``: beyond this machine it needs both the web
-    login and at least one API token (the API would otherwise be open to the network)."""
+    login (``auth``: INCLUSIE_AUTH, or True when the users file has users) and at least one API
+    token (the API would otherwise be open to the network)."""
     if is_loopback(host):
         return None
     missing = []
     if not auth:
-        missing.append("een login voor de webapp (INCLUSIE_AUTH=gebruiker:wachtwoord)")
+        missing.append(
+            "een login voor de webapp (INCLUSIE_AUTH=gebruiker:wachtwoord of "
+            "inclusie user add NAAM)"
+        )
     if tokens == 0:
         missing.append("minstens één API-token (inclusie token create NAAM)")
     if not missing:

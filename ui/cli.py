@@ -564,7 +564,8 @@ def serve(
         None,
         "--host",
         help="Adres (standaard 127.0.0.1: alleen deze computer). Een ander adres vraagt een "
-        "login (INCLUSIE_AUTH) en minstens één API-token (inclusie token create).",
+        "login (INCLUSIE_AUTH of inclusie user add) en minstens één API-token "
+        "(inclusie token create).",
     ),
     port: int | None = typer.Option(None, "--port", help="Poort (standaard 7860)."),
 ) -> None:
@@ -576,12 +577,15 @@ def serve(
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from ui.app import AppContext, bind_refusal, launch
     from ui.tokens import TokenStore
+    from ui.users import Logins
 
     s = settings()
     host = host or s.host
     port = port or s.port
-    # Checked before the model and the index are loaded: a refusal comes at once.
-    refusal = bind_refusal(host, s.auth, TokenStore(s.tokens_db).count())
+    # Checked before the model and the index are loaded: a refusal (or a malformed
+    # INCLUSIE_AUTH) comes at once.
+    login = Logins.from_settings(s).enabled
+    refusal = bind_refusal(host, login, TokenStore(s.tokens_db).count())
     if refusal:
         _fail(refusal, 2)
     a = _assistant()
@@ -659,6 +663,74 @@ def token_revoke(name: str = typer.Argument(..., help="Naam van het token.")) ->
     if not _tokens().revoke(name):
         _fail(f"Er is geen token met de naam '{name}' (zie inclusie token list).", 2)
     typer.echo(f"Token '{name}' ingetrokken.")
+
+
+# -- user ------------------------------------------------------------------------------------
+user_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Logins voor de webapp, met gehashte wachtwoorden in het gebruikersbestand "
+    "(INCLUSIE_USERS_FILE, standaard users.txt in de datamap). Zodra er een gebruiker is, "
+    "vraagt de webapp om in te loggen; elke gebruiker ziet alleen de eigen gesprekken.",
+)
+app.add_typer(user_app, name="user")
+
+
+def _users():
+    from ui.users import UsersFile
+
+    return UsersFile(settings().users_path)
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="Gebruikersnaam, bv. ana of ana@school.nl."),
+    replace: bool = typer.Option(
+        False, "--vervang", help="Een bestaande gebruiker een nieuw wachtwoord geven."
+    ),
+    password_stdin: bool = typer.Option(
+        False,
+        "--password-stdin",
+        help="Het wachtwoord van de eerste regel van stdin lezen (voor scripts) in plaats "
+        "van ernaar te vragen.",
+    ),
+) -> None:
+    """Een gebruiker toevoegen; alleen de scrypt-hash van het wachtwoord wordt bewaard."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Nogmaals")
+    users = _users()
+    replaced = users.set(name, password, replace=replace)
+    verb = "heeft een nieuw wachtwoord" if replaced else "is toegevoegd"
+    typer.echo(f"Gebruiker '{name}' {verb} ({users.path}).")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """De gebruikers in het gebruikersbestand (nooit hun wachtwoord)."""
+    from ui.users import parse_auth
+
+    users = _users()
+    names = users.names()
+    fixed = list(parse_auth(settings().auth))
+    if not names and not fixed:
+        typer.echo("Er zijn geen gebruikers: de webapp vraagt niet om in te loggen.")
+        return
+    for n in names:
+        typer.echo(n)
+    for n in fixed:
+        typer.echo(f"{n}  (uit INCLUSIE_AUTH)")
+
+
+@user_app.command("remove")
+def user_remove(name: str = typer.Argument(..., help="Gebruikersnaam.")) -> None:
+    """Een gebruiker verwijderen; inloggen kan daarna niet meer. De gesprekken blijven bewaard."""
+    if not _users().remove(name):
+        _fail(
+            f"Er is geen gebruiker '{name}' in het gebruikersbestand (zie inclusie user list).", 2
+        )
+    typer.echo(f"Gebruiker '{name}' verwijderd.")
 
 
 # -- feedback --------------------------------------------------------------------------------

@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import shutil
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
@@ -23,6 +26,7 @@ from ingest.settings import Settings
 from ingest.tags import Taxonomy
 from ingest.uploads import UploadResult, add_uploads, safe_filename
 
+from .conversations import ID, LOCAL_USER, ConversationStore
 from .feedback import FeedbackStore
 
 if TYPE_CHECKING:
@@ -37,6 +41,8 @@ from .render import (
     render_sources,
     upload_markdown,
 )
+
+log = logging.getLogger("inclusie.web")
 
 # Candidate example questions per theme; at start-up only those that are answered (not refused,
 # citing a passage of that theme) are offered, and a theme without one is left out.
@@ -78,13 +84,25 @@ class Turn:
     answer: Answer
     message_index: int  # index of the assistant message in the chat history
     feedback_id: int | None = None
+    row: int | None = None  # the turn in the conversation store, once stored
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
 
 
 class Session:
-    """One browser session's conversation (kept in gr.State, so per browser tab)."""
+    """One browser tab's conversation (kept in gr.State) and whose it is.
 
-    def __init__(self) -> None:
-        self.id = uuid.uuid4().hex
+    ``id`` is the conversation's id in the store (the tab keeps it across reloads, see
+    ``ui.app``); ``user`` the login name, or ``LOCAL_USER`` without a login.
+    """
+
+    def __init__(self, conversation_id: str | None = None, user: str = LOCAL_USER) -> None:
+        # An id that is not ours in form (a tampered tab) is replaced, never used as a key.
+        ok = conversation_id is not None and ID.match(conversation_id) is not None
+        self.id: str = conversation_id if ok and conversation_id else new_conversation_id()
+        self.user = user
         self.turns: list[Turn] = []
 
     @property
@@ -100,6 +118,10 @@ class AppContext:
     feedback: FeedbackStore
     examples: dict[str, str] = field(default_factory=dict)
     eval_lock: threading.Lock = field(default_factory=threading.Lock)
+    conversations: ConversationStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.conversations = ConversationStore(self.settings.conversations_db)
 
     @classmethod
     def create(
@@ -212,7 +234,15 @@ def respond(
             history[-1]["content"] = chat_markdown(text)
             yield history, session, empty
     history[-1]["content"] = answer_markdown(answer)
-    session.turns.append(Turn(message, answer, len(history) - 1))
+    turn = Turn(message, answer, len(history) - 1)
+    session.turns.append(turn)
+    try:
+        turn.row = ctx.conversations.add_turn(session.user, session.id, message, answer)
+    except sqlite3.Error:  # the answer is there; only keeping it failed
+        log.exception("Gesprek %s kon niet worden bewaard", session.id)
+        history[-1]["content"] += (
+            "\n\n_Dit antwoord kon niet worden bewaard; na herladen is het weg._"
+        )
     yield history, session, render_sources(answer, ctx.taxonomy, rewritten)
 
 
@@ -270,9 +300,107 @@ def sources_of(ctx: AppContext, session: Session, chosen: object) -> str | None:
     return render_sources(turn.answer, ctx.taxonomy, turn.answer.rewritten or "")
 
 
-def new_conversation(ctx: AppContext) -> tuple[list, Session, str, str]:
-    """Empty chat, fresh session state, empty sources panel, empty input."""
-    return [], Session(), render_sources(None, ctx.taxonomy), ""
+def new_conversation(
+    ctx: AppContext, user: str = LOCAL_USER, conversation_id: str | None = None
+) -> tuple[list, Session, str, str]:
+    """Empty chat, fresh session state, empty sources panel, empty input.
+
+    Nothing of the previous conversation carries over (its questions no longer rewrite a
+    follow-up); it stays in the store and in the list. The new one is stored with its first
+    answered question.
+    """
+    return [], Session(conversation_id, user), render_sources(None, ctx.taxonomy), ""
+
+
+def open_conversation(
+    ctx: AppContext, user: str, conversation_id: str | None
+) -> tuple[list[dict], Session, str]:
+    """The user's stored conversation as (chat history, session, sources of the last answer).
+
+    An id the user has no conversation under gives an empty conversation with that id: a new
+    tab, or one whose conversation was deleted; another user's id finds nothing (the store is
+    keyed by user and id).
+    """
+    session = Session(conversation_id, user)
+    history: list[dict] = []
+    for t in ctx.conversations.turns(user, session.id):
+        history.append({"role": "user", "content": esc(t.question)})
+        history.append({"role": "assistant", "content": answer_markdown(t.answer)})
+        session.turns.append(Turn(t.question, t.answer, len(history) - 1, t.feedback_id, t.row))
+    last = session.last
+    html = render_sources(
+        last.answer if last else None, ctx.taxonomy, last.answer.rewritten if last else ""
+    )
+    return history, session, html
+
+
+_MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def _when(iso: str) -> str:
+    try:
+        t = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{t.day} {_MONTHS[t.month - 1]} {t:%H:%M}"
+
+
+def conversation_choices(ctx: AppContext, user: str) -> list[tuple[str, str]]:
+    """(label, id) of the user's conversations, the most recent first, for "Eerdere gesprekken"."""
+    return [(f"{c.title} — {_when(c.updated)}", c.id) for c in ctx.conversations.recent(user)]
+
+
+def conversation_title(ctx: AppContext, session: Session) -> str:
+    info = ctx.conversations.get(session.user, session.id)
+    return info.title if info else ""
+
+
+def rename_conversation(ctx: AppContext, session: Session, title: str) -> str:
+    """Give the tab's conversation a name of the user's choosing; returns a Dutch message."""
+    if not (title or "").strip():
+        return "Typ eerst een naam voor dit gesprek."
+    if not ctx.conversations.rename(session.user, session.id, title):
+        return "Stel eerst een vraag; daarna kunt u het gesprek een naam geven."
+    return "De naam van het gesprek is opgeslagen."
+
+
+def delete_conversation(ctx: AppContext, session: Session) -> str:
+    """Remove the tab's conversation from the store; returns a Dutch message."""
+    if not ctx.conversations.delete(session.user, session.id):
+        return "Dit gesprek was nog niet bewaard; er is niets verwijderd."
+    return "Het gesprek is verwijderd."
+
+
+def exports_dir(settings: Settings) -> Path:
+    """Where conversation downloads are written: one fresh folder per download."""
+    return settings.data_dir / "exports"
+
+
+def export_conversation(ctx: AppContext, session: Session, fmt: str) -> str | None:
+    """The tab's conversation as a file (``fmt``: ``md`` or ``docx``) with its sources; None
+    while it has no answer yet."""
+    from .conversation_export import file_stem, write_docx, write_markdown
+
+    if not session.turns:
+        return None
+    title = conversation_title(ctx, session) or session.turns[0].question
+    turns = [(t.question, t.answer) for t in session.turns]
+    root = exports_dir(ctx.settings)
+    _prune_briefings(root)  # the same rule: a download folder older than a day goes
+    folder = root / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    path = folder / f"{file_stem(title)}.{fmt}"
+    write = write_docx if fmt == "docx" else write_markdown
+    return str(write(title, turns, path))
+
+
+def _keep_feedback_id(ctx: AppContext, session: Session, turn: Turn) -> None:
+    # After a reload a second thumb updates the same feedback row instead of adding one.
+    if turn.row is not None and turn.feedback_id is not None:
+        try:
+            ctx.conversations.set_feedback(session.user, turn.row, turn.feedback_id)
+        except sqlite3.Error:
+            log.exception("Feedback-id van gesprek %s niet bewaard", session.id)
 
 
 def record_like(ctx: AppContext, session: Session, index: int, liked: bool | None) -> str:
@@ -291,6 +419,7 @@ def record_like(ctx: AppContext, session: Session, index: int, liked: bool | Non
             refused=turn.answer.refused,
             session=session.id,
         )
+        _keep_feedback_id(ctx, session, turn)
     else:
         ctx.feedback.update(turn.feedback_id, rating=rating)
     return {
@@ -318,6 +447,7 @@ def record_comment(ctx: AppContext, session: Session, comment: str) -> str:
             refused=turn.answer.refused,
             session=session.id,
         )
+        _keep_feedback_id(ctx, session, turn)
     else:
         ctx.feedback.update(turn.feedback_id, comment=comment)
     return "Toelichting opgeslagen bij het laatste antwoord."
@@ -416,6 +546,15 @@ def shipped_documents(ctx: AppContext) -> tuple[list[str], bool]:
         else:
             others = True
     return sorted(shipped), others
+
+
+def fresh_state(ctx: AppContext) -> tuple[list[list], list, list, str, str | None, str]:
+    """What a page shows of the index and the evals, read now (on every page load): the
+    documents table, the document filter's choices, the remove list, and the Evaluatie tab's
+    summary, chart and tables.
+    """
+    summary, chart, tables = latest_eval(ctx)
+    return documents_table(ctx), ctx.documents(), removable_documents(ctx), summary, chart, tables
 
 
 def run_evaluation(
