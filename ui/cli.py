@@ -81,11 +81,16 @@ def _assistant():
     a = Assistant(s, taxonomy=_taxonomy())
     if a.store.count() == 0:
         typer.echo(
-            "De index is leeg: de meegeleverde documenten worden eerst ingelezen ...", err=True
+            "De index is leeg: de meegeleverde (en geüploade) documenten worden eerst "
+            "ingelezen ...",
+            err=True,
         )
         from ingest.pipeline import ingest_paths
 
-        report = ingest_paths([s.corpus_dir], s, embedder=a.embedder, taxonomy=a.taxonomy)
+        # An index built with another model, chunker or tagging starts empty: the documents
+        # users uploaded through the app come back with the bundled ones, newly tagged.
+        folders = [s.corpus_dir] + ([s.uploads_dir] if s.uploads_dir.is_dir() else [])
+        report = ingest_paths(folders, s, embedder=a.embedder, taxonomy=a.taxonomy)
         typer.echo(report.summary(), err=True)
         a.retriever.refresh()
     return a
