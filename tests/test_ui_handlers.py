@@ -417,3 +417,30 @@ def test_progress_counts_passages_when_ingest_counts_them():
     one.progress(0.5, "kort.txt — 1 van 1 passage")
     html = one.view(now=1.0)
     assert "Bezig met kort.txt: 50% · 1 van 1 passage " in html and "1 passages" not in html
+
+
+def test_source_card_shows_headings_as_headings_and_escapes_the_text():
+    from ingest.passage import Passage
+    from ingest.settings import BUNDLED_TAXONOMY
+    from ingest.tags import Taxonomy
+    from ui.render import passage_card
+
+    text = "# Aanleiding\nDe gemeente <b>Voorbeeldstad</b> betaalt.\n## Aanpak & plan\nZo ging het."
+    p = Passage.create(
+        doc_id="zwaluwnest",
+        title="Zwaluwnest",
+        text=text,
+        start=0,
+        end=len(text),
+        kind="praktijkvoorbeeld",
+        regions=["Voorbeeldstad"],
+    )
+    quoted = text.index("De gemeente")
+    html = passage_card(1, p, [(quoted, quoted + 41)], Taxonomy.load(BUNDLED_TAXONOMY))
+    # a reader sees the heading words as a heading, never the Markdown "#"
+    assert '<span class="kop kop-1">Aanleiding</span>' in html
+    assert '<span class="kop kop-2">Aanpak &amp; plan</span>' in html
+    assert "#" not in html.split('class="bron-tekst">')[1]
+    # document text stays text: the quoted sentence is marked, its markup escaped
+    assert "<mark>De gemeente &lt;b&gt;Voorbeeldstad&lt;/b&gt; betaalt.</mark>" in html
+    assert "<b>" not in html

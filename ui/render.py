@@ -34,6 +34,7 @@ CSS = """
 .label.soort-praktijkvoorbeeld { background: #d9f2e3; color: #114d2b; }
 .bron-tekst { white-space: pre-wrap; margin-top: 6px; line-height: 1.45; }
 .bron-tekst mark { background: #ffe680; color: inherit; padding: 0 1px; }
+.kop { display: block; font-weight: 650; margin: 2px 0; }
 .herschreven { font-style: italic; color: var(--body-text-color-subdued); }
 """
 
@@ -61,17 +62,64 @@ def chat_markdown(text: str) -> str:
     return esc(text)
 
 
+_MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?=\S)")
+
+
+def marked_html(text: str, spans: list[tuple[int, int]], mark_id: str = "") -> str:
+    r"""``text`` escaped, with ``spans`` (offsets into ``text``) in ``<mark>`` and Markdown
+    headings ("# Aanleiding") shown as headings instead of raw "#".
+
+    The first mark gets ``id=mark_id`` when given (the document view scrolls to it).
+
+    >>> marked_html("# Kop\nEen zin. <b>Twee</b>.", [(15, 27)], mark_id="citaat")
+    '<span class="kop kop-1">Kop</span>Een zin. <mark id="citaat">&lt;b&gt;Twee&lt;/b&gt;.</mark>'
+    """
+    ranges: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        a, b = max(a, 0), min(b, len(text))
+        if b <= a:
+            continue
+        if ranges and a <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(b, ranges[-1][1]))
+        else:
+            ranges.append((a, b))
+    first_mark = [bool(mark_id)]
+
+    def piece(a: int, b: int) -> str:
+        # A line's text from a to b, with the parts inside a quoted span marked.
+        out, pos = [], a
+        for s, e in ranges:
+            s, e = max(s, a), min(e, b)
+            if e <= s:
+                continue
+            out.append(esc(text[pos:s]))
+            attr = ""
+            if first_mark[0]:
+                attr, first_mark[0] = f' id="{esc(mark_id)}"', False
+            out.append(f"<mark{attr}>{esc(text[s:e])}</mark>")
+            pos = e
+        out.append(esc(text[pos:b]))
+        return "".join(out)
+
+    out: list[str] = []
+    pos = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        end = pos + len(line)
+        m = _MD_HEADING.match(line)
+        if m:
+            level = len(m.group(1))
+            # a block of its own: the line break after it would add an empty line
+            out.append(f'<span class="kop kop-{level}">{piece(pos + m.end(), end)}</span>')
+        else:
+            out.append(piece(pos, end) + ("\n" if i < len(lines) - 1 else ""))
+        pos = end + 1
+    return "".join(out)
+
+
 def highlighted(p: Passage, spans: list[tuple[int, int]]) -> str:
     """The passage text, escaped, with the quoted sentences wrapped in <mark>."""
-    out, pos = [], 0
-    for a, b in sorted(spans):
-        if a < pos:
-            continue
-        out.append(esc(p.text[pos:a]))
-        out.append(f"<mark>{esc(p.text[a:b])}</mark>")
-        pos = b
-    out.append(esc(p.text[pos:]))
-    return "".join(out)
+    return marked_html(p.text, spans)
 
 
 def pdf_link(p: Passage, offset: int = 0) -> str:
