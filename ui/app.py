@@ -186,6 +186,13 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                             visible=ctx.assistant.llm is not None,
                             elem_id="briefing-letterlijk",
                         )
+                        b_detailed = gr.Checkbox(
+                            False,
+                            label="Uitgebreid",
+                            info="Standaard is de briefing kort (ongeveer twee A4). Uitgebreid: "
+                            "meer kernpunten, tips, voorbeelden en vragen per thema.",
+                            elem_id="briefing-uitgebreid",
+                        )
                         b_make = gr.Button(
                             "Briefing maken", variant="primary", elem_id="briefing-maken"
                         )
@@ -389,8 +396,10 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
         run_eval_btn.click(_run_eval, None, [eval_md, eval_png])
 
-        def _briefing(school, region, themes, notes, literal):
-            preview, md, docx = make_briefing(ctx, school, region, themes, notes, bool(literal))
+        def _briefing(school, region, themes, notes, literal, detailed):
+            preview, md, docx = make_briefing(
+                ctx, school, region, themes, notes, bool(literal), detailed=bool(detailed)
+            )
             return (
                 preview,
                 gr.update(value=md, interactive=md is not None),
@@ -398,7 +407,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             )
 
         briefing_io = (
-            [b_school, b_region, b_themes, b_notes, b_literal],
+            [b_school, b_region, b_themes, b_notes, b_literal, b_detailed],
             [b_preview, b_md, b_docx],
         )
         b_make.click(_briefing, *briefing_io)

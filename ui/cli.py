@@ -370,6 +370,12 @@ def talking_points(
         help="Alleen letterlijke citaten, ook als er een taalmodel is "
         "ingesteld (INCLUSIE_LLM_BASE_URL).",
     ),
+    uitgebreid: bool = typer.Option(
+        False,
+        "--uitgebreid",
+        help="De lange versie: meer kernpunten, tips, voorbeelden en vragen per thema. "
+        "Standaard is de briefing kort (ongeveer twee A4).",
+    ),
 ) -> None:
     """Gespreksvoorbereiding voor een schoolbezoek: per thema kernpunten, tips,
     praktijkvoorbeelden en gespreksvragen, elk punt met [n] naar de bron."""
@@ -391,7 +397,12 @@ def talking_points(
         check_writable(out)
     a = _assistant()
     briefing = a.briefing(
-        school, region=region, themes=theme or None, notes=notes, use_llm=not letterlijk
+        school,
+        region=region,
+        themes=theme or None,
+        notes=notes,
+        use_llm=not letterlijk,
+        detailed=uitgebreid,
     )
     if briefing.notice:
         typer.echo(briefing.notice, err=True)

@@ -459,8 +459,10 @@ def make_briefing(
     themes: list[str] | None,
     notes: str,
     letterlijk: bool = False,
+    detailed: bool = False,
 ) -> tuple[str, str | None, str | None]:
-    """Talking points for a school visit: (Markdown preview, .md file, .docx file).
+    """Talking points for a school visit: (Markdown preview, .md file, .docx file); short
+    unless ``detailed`` ("Uitgebreid").
 
     Bad input gives a Dutch message as the preview and no files. The preview's document text is
     HTML-escaped like the chat's; the files are written to a fresh folder under the data dir.
@@ -476,6 +478,7 @@ def make_briefing(
             themes=list(themes),
             notes=notes or "",
             use_llm=not letterlijk,
+            detailed=detailed,
         )
     except (BriefingError, IndexUnavailable) as e:
         return esc(str(e)), None, None
