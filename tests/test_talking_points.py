@@ -540,6 +540,10 @@ def test_uit_uw_regio_shows_the_regions_examples_under_other_themes(assistant, p
     assert h1[1] == "Uit uw regio: Goeree-Overflakkee"
     bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
     assert "werken gemeente en samenwerkingsverband" in bullets[0]
+    from ui.api import briefing_json
+
+    # the API's JSON carries the section too, its bullets numbered first
+    assert [x["n"] for x in briefing_json(b)["eigen_regio"]] == [1]
     # a region whose examples the theme sections already show gets no extra section
     regio = assistant.briefing("OBS De Regenboog", region="Roosendaal", today=DAY)
     assert not regio.eigen_regio and "Uit uw regio" not in to_markdown(regio)
