@@ -249,14 +249,24 @@ class Assistant:
         notes: str = "",
         today: date | None = None,
         use_llm: bool = True,
+        detailed: bool = False,
     ) -> Briefing:
         """Talking points for a school visit (see ``assistant.briefing``); with a language model
-        configured and ``use_llm``, bullets get checked shorter wording."""
+        configured and ``use_llm``, bullets get checked shorter wording. Short unless
+        ``detailed``."""
         from .briefing import Phraser, build_briefing
 
         phraser = Phraser(self.llm, self.support) if use_llm and self.llm is not None else None
         return build_briefing(
-            self.retriever, self.taxonomy, school, region, themes, notes, today, phraser
+            self.retriever,
+            self.taxonomy,
+            school,
+            region,
+            themes,
+            notes,
+            today,
+            phraser,
+            detailed=detailed,
         )
 
 

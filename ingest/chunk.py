@@ -5,6 +5,12 @@ its own (split at sentence boundaries only when it does not fit the embedder's i
 is grouped per section into passages of roughly 120-350 words, split evenly at paragraph, then
 sentence, boundaries. Each passage is an exact slice ``text[start:end]`` of the cleaned text.
 
+Running text is a practice example too where the document says so: under a title or heading that
+says "Praktijkvoorbeeld", in a collection of practice examples where the passage names a region,
+when the passage opens by telling what a named region did ("In de gemeente Zeewolde ..."), or,
+in a document of no other stated kind, when the whole document is about one named place. Without
+a catalog entry the document's kind comes from its own words (``tags.infer_doc_kind``).
+
 >>> from ingest.clean import clean_text
 >>> from ingest.settings import BUNDLED_TAXONOMY
 >>> c = clean_text("Leerlingenvervoer\\n\\nTIP: Maak een analyse van de vervoersstromen.")
@@ -15,6 +21,7 @@ sentence, boundaries. Each passage is an exact slice ``text[start:end]`` of the 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -24,7 +31,14 @@ from dataclasses import dataclass
 from .clean import CleanText
 from .passage import Passage
 from .sentences import BULLET, embed_text_for, sentence_spans, word_count
-from .tags import Taxonomy
+from .tags import (
+    DocumentRegions,
+    Taxonomy,
+    infer_doc_kind,
+    marks_example,
+    marks_examples,
+    names_another_kind,
+)
 
 # Bump when chunk boundaries or passage fields change: the index is then rebuilt, never mixed.
 CHUNKER_VERSION = "7"
@@ -44,6 +58,18 @@ _EXAMPLE_START = re.compile(
     r"^[“„\"](?:In|Binnen|Bij|Vanuit)\s+"
     r"(?:(?:de|het|gemeente|regio|grote|samenwerkingsverband|SWV|PO|VO)\s+)*(?:[A-Z][a-z]|[’']s-)"
 )
+# The same opening in running text; there the place must be a region the document knows.
+_REGION_LED = re.compile(
+    r"^(?:In|Binnen|Bij|Vanuit)\s+"
+    r"(?:(?:de|het|gemeente|regio|grote|samenwerkingsverband|SWV|PO|VO)\s+)*(?P<rest>.{1,80})",
+    re.S,
+)
+_PLACE_SUBJECT = re.compile(
+    r"^(?:De\s+|Het\s+)?(?:gemeente|regio|samenwerkingsverband|SWV)\s+(?:(?:PO|VO)\s+)?"
+    r"(?P<rest>.{1,80})",
+    re.S,
+)
+MIN_EXAMPLE_WORDS = 30
 
 
 @dataclass
@@ -144,6 +170,26 @@ def _heading_text(t: str) -> str:
     return _MD_HEADING.sub("", t).strip()
 
 
+def _heading_paths(blocks: list[_Block]) -> list[tuple[int, tuple[str, ...]]]:
+    """(offset of each heading, the headings above it and itself, outermost first).
+
+    Markdown headings nest by their level; a plain-text heading (no level) sits under the
+    Markdown headings before it and ends at the next heading.
+    """
+    out: list[tuple[int, tuple[str, ...]]] = []
+    stack: list[tuple[int, str]] = []
+    for b in blocks:
+        if b.kind != "heading":
+            continue
+        m = re.match(r"^(#{1,6})\s", b.text)
+        level = len(m.group(1)) if m else 7
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, _heading_text(b.text)))
+        out.append((b.start, tuple(h for _, h in stack)))
+    return out
+
+
 def _units(blocks: list[_Block]) -> list[_Unit]:
     """Merge multi-block quotes; attach sections."""
     units: list[_Unit] = []
@@ -181,7 +227,7 @@ def chunk_document(
     *,
     doc_id: str,
     title: str,
-    doc_kind: str = "overig",
+    doc_kind: str | None = None,
     source: str = "",
     taxonomy: Taxonomy,
     count_tokens: Callable[[str], int] | None = None,
@@ -189,11 +235,15 @@ def chunk_document(
     min_words: int = MIN_WORDS,
     max_words: int = MAX_WORDS,
 ) -> list[Passage]:
-    """Split a cleaned document into passages (see module docstring)."""
+    """Split a cleaned document into passages (see module docstring).
+
+    ``doc_kind`` is the kind from the catalog; ``None`` infers it from the text.
+    """
     text = clean.text
     blocks = _blocks(text)
     _classify(blocks)
     units = _units(blocks)
+    regions = taxonomy.document_regions(title, text)
 
     spans: list[tuple[int, int, str, str]] = []  # start, end, kind, section
 
@@ -299,9 +349,19 @@ def chunk_document(
             emit(g[0].start, g[-1].end, "tekst", section)
         buffer.clear()
 
+    paths = _heading_paths(blocks)
+
+    def in_example(offset: int) -> bool:
+        return any(marks_example(h) and not marks_examples(h) for h in _path_at(paths, offset))
+
     for u in units:
         if u.kind == "heading":
-            if buffer and sum(x.words for x in buffer if x.kind != "heading") >= CARRY_WORDS:
+            # A section headed as a practice example is never merged with the text around it,
+            # however short: it would make that text an example too, or hide the example in it.
+            if buffer and (
+                sum(x.words for x in buffer if x.kind != "heading") >= CARRY_WORDS
+                or in_example(u.start) != in_example(buffer[0].start)
+            ):
                 flush()
             buffer.append(u)
         elif u.kind in ("tip", "quote"):
@@ -310,7 +370,7 @@ def chunk_document(
             while buffer and buffer[-1].kind == "heading":
                 start = buffer.pop().start
             flush()
-            kind = "tip" if u.kind == "tip" else _quote_kind(text[u.start : u.end], taxonomy)
+            kind = "tip" if u.kind == "tip" else _quote_kind(text[u.start : u.end], regions)
             emit(start, u.end, kind, u.section)
         else:
             buffer.append(u)
@@ -318,8 +378,14 @@ def chunk_document(
                 flush()
     flush()
 
+    kinds = _example_kinds(text, title, paths, blocks, spans, regions, doc_kind)
+    if doc_kind is None:
+        doc_kind = infer_doc_kind(title, text)
+        if doc_kind == "overig" and _mostly_examples(spans, kinds):
+            doc_kind = "praktijkvoorbeelden"
+
     passages = []
-    for a, b, kind, section in spans:
+    for (a, b, _, section), kind in zip(spans, kinds, strict=True):
         body = text[a:b]
         passages.append(
             Passage.create(
@@ -335,15 +401,102 @@ def chunk_document(
                 kind=kind,
                 doc_kind=doc_kind,
                 themes=taxonomy.themes_for(body, section),
-                regions=taxonomy.regions_for(body),
+                regions=regions.for_passage(body),
                 source=source,
             )
         )
     return passages
 
 
-def _quote_kind(quote: str, taxonomy: Taxonomy) -> str:
+def _quote_kind(quote: str, regions: DocumentRegions) -> str:
     """A quoted block is a practice example when it tells what a named region did."""
-    if word_count(quote) >= 30 and (taxonomy.regions_for(quote) or _EXAMPLE_START.match(quote)):
+    if word_count(quote) >= MIN_EXAMPLE_WORDS and (
+        regions.for_passage(quote) or _EXAMPLE_START.match(quote)
+    ):
         return "praktijkvoorbeeld"
     return "tekst"
+
+
+def _names_region(fragment: str, regions: DocumentRegions) -> bool:
+    """Does ``fragment`` begin with a region of the document ("Zeewolde hebben ...")?"""
+    return any(fragment.startswith(r) for r in regions.named) or any(
+        pat.match(fragment) for _, pat in (*regions.taxonomy.regions, *regions.patterns)
+    )
+
+
+def _region_led(body: str, regions: DocumentRegions) -> bool:
+    """Does running text open by telling what a named region did?
+
+    "In de gemeente Zeewolde gingen ...", "Binnen regio Stromenland ...", "De gemeente Zeewolde
+    en het samenwerkingsverband ..." — the place must be one the document knows as a region.
+    """
+    m = _REGION_LED.match(body) or _PLACE_SUBJECT.match(body)
+    return m is not None and _names_region(m.group("rest"), regions)
+
+
+def _example_kinds(
+    text: str,
+    title: str,
+    paths: list[tuple[int, tuple[str, ...]]],
+    blocks: list[_Block],
+    spans: list[tuple[int, int, str, str]],
+    regions: DocumentRegions,
+    doc_kind: str | None,
+) -> list[str]:
+    """The kind of every span: running text becomes a practice example where the text says so
+    (see the module docstring)."""
+    # A document about one place that calls itself nothing else reads as one practice example:
+    # a short report of what "gemeente Zeewolde" did. Only without a stated kind: a handbook or
+    # a plan that names a region in its title is not one.
+    about_place = (
+        doc_kind is None
+        and infer_doc_kind(title, text) == "overig"
+        and not names_another_kind(title, text)
+        and bool(regions.title_regions or _region_led(_opening(text, blocks), regions))
+    )
+    # Offsets for bisection: a long document has thousands of spans, blocks and headings.
+    head_at = [off for off, _ in paths]
+    text_at = [b.start for b in blocks if b.kind != "heading"]
+    out: list[str] = []
+    for a, b, kind, _ in spans:
+        if kind != "tekst":
+            out.append(kind)
+            continue
+        heads = [title, *_path_at(paths, a)]
+        for i in range(bisect.bisect_left(head_at, a), bisect.bisect_left(head_at, b)):
+            heads += paths[i][1]
+        i = bisect.bisect_left(text_at, a)
+        body = text[text_at[i] : b] if i < len(text_at) and text_at[i] < b else text[a:b]
+        example = (
+            about_place
+            or any(marks_example(h) and not marks_examples(h) for h in heads)
+            or (
+                any(marks_examples(h) for h in heads)
+                and bool(
+                    regions.for_passage(body) or any(regions.for_passage(h) for h in heads[1:])
+                )
+            )
+            or (word_count(body) >= MIN_EXAMPLE_WORDS and _region_led(body, regions))
+        )
+        out.append("praktijkvoorbeeld" if example else "tekst")
+    return out
+
+
+def _path_at(paths: list[tuple[int, tuple[str, ...]]], offset: int) -> tuple[str, ...]:
+    """The headings above ``offset`` (``paths`` in document order)."""
+    i = bisect.bisect_right(paths, offset, key=lambda x: x[0])
+    return paths[i - 1][1] if i else ()
+
+
+def _opening(text: str, blocks: list[_Block]) -> str:
+    """The document's first paragraph of running text."""
+    return next((text[b.start : b.end] for b in blocks if b.kind == "text"), "")
+
+
+def _mostly_examples(spans: list[tuple[int, int, str, str]], kinds: list[str]) -> bool:
+    """More than half of the document's text (tips aside) is practice examples."""
+    size = {"praktijkvoorbeeld": 0, "tekst": 0}
+    for (a, b, _, _), kind in zip(spans, kinds, strict=True):
+        if kind in size:
+            size[kind] += b - a
+    return size["praktijkvoorbeeld"] > size["tekst"]

@@ -185,12 +185,13 @@ def prepare_document(
     clean = clean_pages([(pg.number, pg.text) for pg in doc.pages])
     if not clean.text.strip():
         raise IngestError(doc.path, "na opschonen bleef geen tekst over")
-    kind = str(entry.get("kind", "overig"))
+    kind = str(entry.get("kind", ""))
     return chunk_document(
         clean,
         doc_id=doc_id,
         title=_title(doc, clean.text, entry),
-        doc_kind=kind if kind in DOC_KINDS else "overig",
+        # Without a (valid) catalog kind the chunker reads the kind from the text itself.
+        doc_kind=kind if kind in DOC_KINDS else None,
         source=str(doc.path.resolve()),
         taxonomy=taxonomy,
         count_tokens=embedder.count_tokens,

@@ -18,10 +18,11 @@ the next run.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -48,10 +49,19 @@ class DocState:
     sha: str
     expected: int
     present: int
+    # What the document's passages were tagged with, most frequent first (for the documents list).
+    themes: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    kinds: tuple[tuple[str, int], ...] = ()  # (passage kind, passages of that kind)
 
     @property
     def complete(self) -> bool:
         return self.present == self.expected and self.expected > 0
+
+
+def _most_common(lists: Iterable[list[str]]) -> tuple[str, ...]:
+    """The values of all lists, the most frequent first (ties in order of first appearance)."""
+    return tuple(v for v, _ in Counter(v for values in lists for v in values).most_common())
 
 
 def _sentence_metadata(p: Passage, s: Sentence) -> dict:
@@ -260,6 +270,9 @@ class Store:
                 sha=first.get("doc_sha", "") if len(shas) == 1 else "",
                 expected=int(first.get("doc_chunks", 0)) if len(shas) == 1 else -1,
                 present=len(metas),
+                themes=_most_common(json.loads(m.get("themes_json", "[]")) for m in metas),
+                regions=_most_common(json.loads(m.get("regions_json", "[]")) for m in metas),
+                kinds=tuple(Counter(m.get("kind", "tekst") for m in metas).most_common()),
             )
         return states
 

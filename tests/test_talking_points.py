@@ -24,12 +24,13 @@ from assistant.briefing import (
     to_docx,
     to_markdown,
     verify_briefing,
+    where,
     write_markdown,
 )
 from assistant.text import words
 from ingest.tags import Taxonomy
 
-from .conftest import run_cli
+from .conftest import REPO, run_cli
 
 NOTES = "Wethoudersbezoek; school wil meer leerlingen uit het sbo opvangen."
 DAY = date(2025, 3, 12)
@@ -48,6 +49,11 @@ def passages(assistant):
 @pytest.fixture(scope="module")
 def default_briefing(assistant):
     return assistant.briefing("OBS De Regenboog", today=DAY)
+
+
+@pytest.fixture(scope="module")
+def detailed_briefing(assistant):
+    return assistant.briefing("OBS De Regenboog", today=DAY, detailed=True)
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +85,8 @@ def _briefings(request):
 def test_default_themes_have_cited_points_and_practice_examples(default_briefing, passages):
     assert default_briefing.themes == list(DEFAULT_THEMES)
     for sec in default_briefing.sections:
-        assert len(sec.kernpunten) >= 3, sec.theme
-        assert len(sec.kernpunten) <= 5
+        assert len(sec.kernpunten) >= 2, sec.theme  # the short form; "uitgebreid" has three
+        assert len(sec.kernpunten) <= 3
         has_example = any(p.kind == "praktijkvoorbeeld" and sec.theme in p.themes for p in passages)
         if has_example:
             assert sec.praktijkvoorbeelden, sec.theme
@@ -153,10 +159,19 @@ def test_tips_hold_advice_and_kernpunten_stay_on_the_theme(request, tx):
                 ), x.text
 
 
-def test_handbook_questions_become_visit_questions(regenboog):
+def test_handbook_questions_become_visit_questions(regenboog, assistant):
+    # the short form asks one of the handbook's own questions; "uitgebreid" asks two
     transport = regenboog.sections[0]
-    real = [x.text for x in transport.gespreksvragen if not x.trail]
-    assert "Naar welke scholen gaan deze leerlingen?" in real
+    assert [x.trail for x in transport.gespreksvragen] == [""]
+    assert transport.gespreksvragen[0].text.endswith("?")
+    long = assistant.briefing(
+        "OBS De Regenboog",
+        region="Roosendaal",
+        themes=["leerlingenvervoer", "onderwijshuisvesting"],
+        detailed=True,
+    )
+    real = [x.text for x in long.sections[0].gespreksvragen if not x.trail]
+    assert "Naar welke scholen gaan deze leerlingen?" in real and len(real) == 2
     assert (
         transport.tips[0].text == "Maak een analyse van de huidige vervoersstromen van leerlingen."
     )
@@ -298,10 +313,13 @@ def test_docx_reads_back_with_headings_bullets_and_sources(regenboog, tmp_path):
         len(regenboog.sections[0].kernpunten) + len(regenboog.sections[0].tips)
     ].startswith("Roosendaal-Moerdijk: ")
     start = [p.text for p in paras].index("Bronnen")
-    sources = [p.text for p in paras[start + 1 :]]
+    # grouped by document: its title once, then "[n]<tab>place (kind)" per source in it
+    sources = [p.text for p in paras[start + 1 :] if p.text.startswith("[")]
     assert len(sources) == len(regenboog.sources)
     for n, (line, p) in enumerate(zip(sources, regenboog.sources), 1):
-        assert line == source_line(n, p).replace(" ", "\t", 1)
+        assert line == f"[{n}]\t{where(p)} ({p.kind})"
+    titles = [p.text for p in paras[start + 1 :] if not p.text.startswith("[")]
+    assert titles == list(dict.fromkeys(p.title for p in regenboog.sources))
     assert any(p.text == NOTES for p in paras)
 
 
@@ -479,3 +497,63 @@ def test_ui_handler_bad_input(ui_ctx):
     assert "Vul de naam van de school in" in msg and md is None and docx is None
     msg, md, docx = make_briefing(ui_ctx, "OBS De Regenboog", None, [], "")
     assert "Kies minstens één thema" in msg and md is None
+
+
+# -- length and page ---------------------------------------------------------------------------
+def _docx_words(path: Path) -> int:
+    doc = Document(str(path))
+    return sum(len(p.text.split()) for p in doc.paragraphs)
+
+
+def test_docx_is_a4_and_short_by_default(default_briefing, detailed_briefing, tmp_path):
+    from docx.shared import Mm
+
+    short = to_docx(default_briefing, tmp_path / "kort.docx")
+    long = to_docx(detailed_briefing, tmp_path / "uitgebreid.docx")
+    for path in (short, long):
+        section = Document(str(path)).sections[0]
+        # A4 in EMU (Word stores twips, so within a tenth of a millimetre), not US Letter
+        assert abs(section.page_width - Mm(210)) < Mm(0.1)
+        assert abs(section.page_height - Mm(297)) < Mm(0.1)
+        assert Mm(15) <= section.left_margin <= Mm(25) and Mm(15) <= section.top_margin
+    # the four default themes in about two pages; "uitgebreid" is the long form
+    assert _docx_words(short) <= 750
+    assert _docx_words(long) > _docx_words(short) + 200
+    assert sum(1 for _ in detailed_briefing.bullets()) > sum(1 for _ in default_briefing.bullets())
+    assert not verify_briefing(detailed_briefing)
+
+
+def test_uit_uw_regio_shows_the_regions_examples_under_other_themes(assistant, passages, tmp_path):
+    own = [
+        p for p in passages if p.kind == "praktijkvoorbeeld" and "Goeree-Overflakkee" in p.regions
+    ]
+    # the region's example is about none of the four default themes
+    assert own and not any(t in DEFAULT_THEMES for p in own for t in p.themes)
+    b = assistant.briefing("OBS De Regenboog", region="Goeree-Overflakkee", today=DAY)
+    assert b.eigen_regio and not verify_briefing(b)
+    assert all("Goeree-Overflakkee" in b.source(x.n).regions for x in b.eigen_regio)
+    md = to_markdown(b)
+    assert "## Uit uw regio: Goeree-Overflakkee" in md
+    assert md.index("Uit uw regio") < md.index("## 1. Leerlingenvervoer")
+    doc = Document(str(to_docx(b, tmp_path / "regio.docx")))
+    h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert h1[1] == "Uit uw regio: Goeree-Overflakkee"
+    bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
+    assert "werken gemeente en samenwerkingsverband" in bullets[0]
+    from ui.api import briefing_json
+
+    # the API's JSON carries the section too, its bullets numbered first
+    assert [x["n"] for x in briefing_json(b)["eigen_regio"]] == [1]
+    # a region whose examples the theme sections already show gets no extra section
+    regio = assistant.briefing("OBS De Regenboog", region="Roosendaal", today=DAY)
+    assert not regio.eigen_regio and "Uit uw regio" not in to_markdown(regio)
+
+
+def test_cli_uitgebreid_writes_the_long_form(env, tmp_path):
+    env = {**env, "PYTHONPATH": str(REPO)}  # this checkout's code, wherever it is installed from
+    short, long = tmp_path / "kort.docx", tmp_path / "lang.docx"
+    args = ["talking-points", "--school", "OBS De Regenboog"]
+    assert run_cli(*args, "--out", str(short), env=env).returncode == 0
+    res = run_cli(*args, "--uitgebreid", "--out", str(long), env=env)
+    assert res.returncode == 0, res.stderr
+    assert _docx_words(long) > _docx_words(short) + 200

@@ -294,7 +294,7 @@ def test_upload_document_then_ask_about_it(page, tmp_path):
     doc = tmp_path / "zwaluwnest.txt"
     doc.write_text(UPLOAD_DOC, encoding="utf-8")
     report = _upload(page, doc)
-    assert re.search(r"zwaluwnest\.txt: toegevoegd, [1-9]\d* passages", report), report
+    assert re.search(r"zwaluwnest\.txt: toegevoegd, (1 passage|[2-9]\d* passages)\b", report)
     table = page.locator("#documenten-tabel")
     table.get_by_text("Zwaluwnest").first.wait_for(timeout=UI_TIMEOUT)
 
@@ -303,6 +303,89 @@ def test_upload_document_then_ask_about_it(page, tmp_path):
     assert "[1]" in answer, answer
     texts = source_cards(page).all_inner_texts()
     assert any("Zwaluwnest" in t and "Voorbeeldstad" in t for t in texts), texts
+
+
+def test_upload_shows_progress_survives_a_reload_and_reports_the_tags(page, tmp_path):
+    # long enough to be read for a while: many paragraphs about one project in one place
+    para = (
+        "In de gemeente Merelveen werken de basisschool De Lijster en het samenwerkingsverband "
+        "aan thuisnabij onderwijs voor leerlingen met een lichamelijke beperking. Paragraaf {n} "
+        "beschrijft hoe de gemeente het leerlingenvervoer en de aanpassing van het gebouw regelt, "
+        "en hoe de intern begeleider met de ouders de ondersteuning plant."
+    )
+    body = "\n\n".join(para.format(n=n) for n in range(1, 121))
+    doc = tmp_path / "Praktijkvoorbeeld Merelveen.txt"
+    doc.write_text(f"Praktijkvoorbeeld: thuisnabij onderwijs in Merelveen\n\n{body}\n", "utf-8")
+    open_tab(page, "Documenten")
+    page.locator("#upload input[type=file]").set_input_files(str(doc))
+    page.locator(f'#upload a[data-testid=download-link][download="{doc.name}"]').wait_for()
+    page.click("#toevoegen")
+    # the bar names the (safe) file name; the page stays free meanwhile
+    bar = page.locator("#upload-voortgang progress")
+    bar.wait_for(timeout=UI_TIMEOUT)
+    status = page.locator("#upload-voortgang").inner_text()
+    assert "Praktijkvoorbeeld-Merelveen.txt" in status or "zoekindex" in status, status
+    assert "U kunt intussen gewoon vragen stellen" in status
+    assert page.locator("#toevoegen").is_disabled()
+
+    # a reload while it runs finds the upload again (or its result, if it just finished)
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector("#vraag textarea", timeout=60_000)
+    open_tab(page, "Documenten")
+    page.wait_for_function(
+        """() => document.querySelector('#upload-voortgang progress') !== null
+                 || /Merelveen/.test(document.querySelector('#documenten-tabel')?.innerText)""",
+        timeout=UI_TIMEOUT,
+    )
+    # the finished report replaces the bar: a grammatical count and what the text was tagged as
+    page.wait_for_function(
+        """() => document.querySelector('#upload-voortgang progress') === null
+                 && /Merelveen/.test(document.querySelector('#documenten-tabel')?.innerText)""",
+        timeout=300_000,
+    )
+    report = page.locator("#upload-verslag").inner_text()
+    assert re.search(r"Praktijkvoorbeeld-Merelveen\.txt: toegevoegd, [2-9]\d* passages", report)
+    assert "herkend als praktijkvoorbeeld" in report and "regio Merelveen" in report, report
+    table = page.locator("#documenten-tabel").inner_text()
+    assert "Praktijkvoorbeeld: thuisnabij onderwijs in Merelveen" in table
+    assert page.locator("#toevoegen").is_enabled()
+
+
+def test_upload_report_names_the_tags(page, tmp_path):
+    doc = tmp_path / "zwaluwnest-verslag.txt"
+    doc.write_text(UPLOAD_DOC, encoding="utf-8")
+    report = _upload(page, doc)
+    line = next(x for x in report.splitlines() if "zwaluwnest-verslag.txt" in x)
+    assert re.search(r"toegevoegd, (1 passage|[2-9]\d* passages) — herkend als ", line), line
+    assert "praktijkvoorbeeld" in line and "regio Voorbeeldstad" in line, line
+
+
+def test_briefing_docx_download_is_a4_and_short(page, tmp_path):
+    from docx import Document
+    from docx.shared import Mm
+
+    open_tab(page, "Gespreksvoorbereiding")
+    page.fill("#briefing-school textarea, #briefing-school input", "OBS De Regenboog")
+    page.click("#briefing-maken")
+    page.wait_for_function(
+        """() => /Gespreksvoorbereiding schoolbezoek/.test(
+            document.querySelector('#briefing-preview')?.innerText || '')""",
+        timeout=ANSWER_TIMEOUT,
+    )
+    button = page.locator("#briefing-docx")
+    page.wait_for_function(
+        "() => !document.querySelector('#briefing-docx')?.disabled", timeout=UI_TIMEOUT
+    )
+    with page.expect_download(timeout=UI_TIMEOUT) as info:
+        button.click()
+    path = tmp_path / "briefing.docx"
+    info.value.save_as(path)
+    doc = Document(str(path))
+    section = doc.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(0.1)
+    assert abs(section.page_height - Mm(297)) < Mm(0.1)
+    words = sum(len(p.text.split()) for p in doc.paragraphs)
+    assert 200 < words <= 750, words
 
 
 def _choose(page, elem_id: str, text: str) -> None:

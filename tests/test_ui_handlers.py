@@ -394,3 +394,133 @@ def test_follow_up_shows_the_rewritten_question(ctx):
     assert "Gezocht op: Wat doet de gemeente aan huisvesting in Lelystad?" in html
     assert s.last.answer.rewritten.endswith("in Lelystad?")
     assert "Porteum" in html
+
+
+ZWALUWNEST = (
+    "Project Zwaluwnest in Voorbeeldstad\n\nHet project Zwaluwnest in gemeente Voorbeeldstad "
+    "zorgt dat leerlingen met een lichamelijke beperking gewoon naar de basisschool in hun eigen "
+    "wijk kunnen. De gemeente betaalt de aanpassing van het schoolgebouw en het "
+    "samenwerkingsverband zorgt voor een vaste onderwijsassistent.\n"
+)
+
+
+def test_upload_report_says_what_a_document_was_recognised_as(upload_ctx, tmp_path):
+    from ui.handlers import documents_table
+
+    f = tmp_path / "zwaluwnest.txt"
+    f.write_text(ZWALUWNEST, encoding="utf-8")
+    text, _ = upload(upload_ctx, [str(f)])
+    # one passage, in the singular; the kind, region and theme the text gave it
+    assert "**zwaluwnest.txt**: toegevoegd, 1 passage — herkend als praktijkvoorbeeld" in text
+    assert "regio Voorbeeldstad" in text and "Inclusieve onderwijshuisvesting" in text
+    row = next(
+        r for r in documents_table(upload_ctx) if r[0] == "Project Zwaluwnest in Voorbeeldstad"
+    )
+    assert row[1:5] == [
+        "praktijkvoorbeelden",
+        "Inclusieve onderwijshuisvesting",
+        "Voorbeeldstad",
+        1,
+    ]
+    (p,) = [p for p in upload_ctx.assistant.store.all_passages() if p.doc_id == "zwaluwnest"]
+    assert (p.kind, p.regions) == ("praktijkvoorbeeld", ["Voorbeeldstad"])
+
+
+def test_an_upload_runs_in_the_background_and_reports_when_done(upload_ctx, tmp_path):
+    import time
+
+    from ui.handlers import briefing_regions, start_upload, upload_view
+
+    words = " ".join(["De gemeente Voorbeeldstad en de scholen werken samen aan vervoer."] * 12)
+    f = tmp_path / "Verslag Voorbeeldstad.txt"
+    f.write_text("\n\n".join([words] * 12), encoding="utf-8")
+    seen: list[str] = []
+    job = start_upload(upload_ctx, [str(f)], owner="ana")
+    assert job is not None and job.names == ["Verslag-Voorbeeldstad.txt"]
+    assert upload_ctx.uploads.running("ana") is job and upload_ctx.uploads.running("bram") is None
+    deadline = time.monotonic() + 300
+    while not job.done and time.monotonic() < deadline:
+        seen.append(upload_view(upload_ctx, job)[0])
+        time.sleep(0.2)
+    assert job.done, "the upload did not finish within 5 minutes"
+    progress, report = upload_view(upload_ctx, job)
+    assert progress == "" and "Verslag-Voorbeeldstad.txt**: toegevoegd, " in report
+    bars = [v for v in seen if "<progress" in v]
+    # the bar named the file while it was read (the last one may be the index update after it)
+    assert any("Bezig met Verslag-Voorbeeldstad.txt" in b for b in bars)
+    assert "U kunt intussen gewoon vragen stellen" in bars[-1]
+    assert upload_ctx.uploads.running("ana") is None
+    assert not (upload_ctx.settings.uploads_dir / ".binnenkomend" / job.id).exists()
+    assert "Voorbeeldstad" in briefing_regions(upload_ctx)
+    assert start_upload(upload_ctx, [], owner="ana") is None
+
+
+def test_progress_shows_the_time_left_of_the_current_file():
+    from ui.uploading import UploadJob
+
+    job = UploadJob("j", "", ["a.pdf", "b.pdf"], started=90.0)
+    # the small first file went fast; the second is read at 0.02 of the file per second
+    job.samples.extend([(90.0, 0.0), (95.0, 0.45), (100.0, 0.5), (110.0, 0.6), (120.0, 0.7)])
+    job.frac, job.message, job.reported = 0.7, "b.pdf", True
+    assert job.seconds_left(now=120.0) == pytest.approx(30.0)  # 0.6 of b.pdf left
+    html = job.view(now=120.0)
+    assert 'value="70"' in html and "Bezig met b.pdf (bestand 2 van 2): 70%" in html
+    assert "nog ongeveer 30 seconden" in html and "30 seconden bezig" in html
+    first = UploadJob("k", "", ["a.pdf", "b.pdf"], started=0.0)
+    first.samples.extend([(0.0, 0.0), (10.0, 0.25)])
+    first.frac, first.reported = 0.25, True
+    assert "nog ongeveer 10 seconden voor dit bestand" in first.view(now=10.0)
+    fresh = UploadJob("m", "", ["a.pdf"], started=0.0)
+    assert fresh.seconds_left(now=1.0) is None and "nog ongeveer" not in fresh.view(now=1.0)
+    assert "Wacht tot een andere upload klaar is" in fresh.view(waiting=True, now=1.0)
+    fresh.progress(1.0, "klaar")  # ingest is done; the search index is being updated
+    assert "de zoekindex wordt bijgewerkt" in fresh.view(now=2.0)
+
+
+def test_progress_counts_passages_when_ingest_counts_them():
+    from ui.uploading import UploadJob
+
+    job = UploadJob("j", "", ["Handboek.pdf"], started=0.0)
+    # ingest's callback stays (fraction, message); a message may count passages after the name
+    job.progress(0.1, "Handboek.pdf")
+    assert "passages" not in job.view(now=1.0)
+    calls = [(0.2, "Handboek.pdf: 100/1500 passages"), (0.4, "Handboek.pdf: 400/1500 passages")]
+    for frac, msg in calls:
+        job.progress(frac, msg)
+    # the counts and their rate: 300 passages in the 10 seconds between the two calls
+    job.counts.clear()
+    job.counts.extend([(10.0, 100, 1500), (20.0, 400, 1500)])
+    html = job.view(now=20.0)
+    assert "Bezig met Handboek.pdf: 40%" in html
+    assert "400 van 1500 passages" in html and "30 per seconde" in html
+    one = UploadJob("k", "", ["kort.txt"], started=0.0)
+    one.progress(0.5, "kort.txt — 1 van 1 passage")
+    html = one.view(now=1.0)
+    assert "Bezig met kort.txt: 50% · 1 van 1 passage " in html and "1 passages" not in html
+
+
+def test_source_card_shows_headings_as_headings_and_escapes_the_text():
+    from ingest.passage import Passage
+    from ingest.settings import BUNDLED_TAXONOMY
+    from ingest.tags import Taxonomy
+    from ui.render import passage_card
+
+    text = "# Aanleiding\nDe gemeente <b>Voorbeeldstad</b> betaalt.\n## Aanpak & plan\nZo ging het."
+    p = Passage.create(
+        doc_id="zwaluwnest",
+        title="Zwaluwnest",
+        text=text,
+        start=0,
+        end=len(text),
+        kind="praktijkvoorbeeld",
+        regions=["Voorbeeldstad"],
+    )
+    quoted = text.index("De gemeente")
+    html = passage_card(1, p, [(quoted, quoted + 41)], Taxonomy.load(BUNDLED_TAXONOMY))
+    # a reader sees the heading words as a heading, never the Markdown "#"
+    assert '<span class="kop kop-1">Aanleiding</span>' in html
+    assert '<span class="kop kop-2">Aanpak &amp; plan</span>' in html
+    assert "#" not in html.split('class="bron-tekst">')[1]
+    # document text stays text: the quoted sentence is marked, its markup escaped
+    assert "<mark>De gemeente &lt;b&gt;Voorbeeldstad&lt;/b&gt; betaalt.</mark>" in html
+    assert "<b>" not in html

@@ -175,6 +175,18 @@ def briefing_json(b: Briefing) -> dict:
     """A briefing as JSON: sections -> subsections -> bullets (with their source ``n``)."""
     from assistant.briefing import SUBSECTIONS, phrasing_line
 
+    def bullet(x) -> dict:
+        return {
+            "n": x.n,
+            "kind": x.kind,
+            "text": x.text,
+            "lead": x.lead,
+            "trail": x.trail,
+            "wording": x.wording,
+            "support": x.support,
+            "line": x.plain,
+        }
+
     sections = []
     for sec in b.sections:
         subs = []
@@ -184,19 +196,7 @@ def briefing_json(b: Briefing) -> dict:
                     "key": key,
                     "title": title,
                     "note": sec.notes.get(key, ""),
-                    "bullets": [
-                        {
-                            "n": x.n,
-                            "kind": x.kind,
-                            "text": x.text,
-                            "lead": x.lead,
-                            "trail": x.trail,
-                            "wording": x.wording,
-                            "support": x.support,
-                            "line": x.plain,
-                        }
-                        for x in getattr(sec, key)
-                    ],
+                    "bullets": [bullet(x) for x in getattr(sec, key)],
                 }
             )
         sections.append({"theme": sec.theme, "label": sec.label, "subsections": subs})
@@ -213,6 +213,9 @@ def briefing_json(b: Briefing) -> dict:
         "phrasing": phrasing_line(b),
         "notice": b.notice,
         "sections": sections,
+        # "Uit uw regio": the visited region's examples under other themes (first in the file)
+        "eigen_regio": [bullet(x) for x in b.eigen_regio],
+        "length": b.length.name,
         "sources": [
             {"n": n, "location": where(p), **p.public_dict()} for n, p in enumerate(b.sources, 1)
         ],

@@ -21,9 +21,12 @@ from ingest.passage import KINDS
 
 from .conversations import LOCAL_USER
 from .handlers import (
+    DOCUMENT_COLUMNS,
+    NO_FILES,
     AppContext,
     Session,
     active_filters,
+    briefing_regions,
     briefings_dir,
     conversation_choices,
     conversation_title,
@@ -46,7 +49,8 @@ from .handlers import (
     respond,
     run_evaluation,
     sources_of,
-    upload,
+    start_upload,
+    upload_view,
 )
 from .i18n import ARIA_SCRIPT, dutch_everywhere
 from .limits import upload_middleware
@@ -117,6 +121,15 @@ def session_of(
     if sess is None or sess.user != user:
         return open_conversation(ctx, user, tab_id)[1]
     return sess
+
+
+# The upload's progress bar; kept with its component (the page's CSS lives in ui.render).
+UPLOAD_PROGRESS_CSS = """
+.upload-voortgang { margin: 6px 0; }
+.upload-voortgang progress { width: 100%; height: 14px; }
+.upload-voortgang-tekst { margin-top: 4px; font-weight: 600; }
+.upload-voortgang-hint { color: var(--body-text-color-subdued); font-size: 0.85rem; }
+"""
 
 
 # -- the Gradio app ----------------------------------------------------------------------------
@@ -279,7 +292,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                             placeholder="Bijvoorbeeld: OBS De Regenboog, Roosendaal",
                         )
                         b_region = gr.Dropdown(
-                            region_choices,
+                            briefing_regions(ctx),
                             value=None,
                             label="Regio",
                             allow_custom_value=True,
@@ -305,6 +318,13 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                             "elke formulering wordt gecontroleerd tegen de bron.",
                             visible=ctx.assistant.llm is not None,
                             elem_id="briefing-letterlijk",
+                        )
+                        b_detailed = gr.Checkbox(
+                            False,
+                            label="Uitgebreid",
+                            info="Standaard is de briefing kort (ongeveer twee A4). Uitgebreid: "
+                            "meer kernpunten, tips, voorbeelden en vragen per thema.",
+                            elem_id="briefing-uitgebreid",
                         )
                         b_make = gr.Button(
                             "Briefing maken", variant="primary", elem_id="briefing-maken"
@@ -342,10 +362,17 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                     elem_id="upload",
                 )
                 add = gr.Button("Toevoegen aan de index", variant="primary", elem_id="toevoegen")
+                # An upload runs in the background: the bar shows how far it is, the page stays
+                # free for questions, and the report replaces the bar when it is done.
+                upload_job = gr.State(None)
+                upload_timer = gr.Timer(1.0, active=False)
+                upload_progress = gr.HTML(
+                    "", elem_id="upload-voortgang", css_template=UPLOAD_PROGRESS_CSS
+                )
                 upload_report = gr.Markdown(elem_id="upload-verslag")
                 docs_table = gr.Dataframe(
                     documents_table(ctx),
-                    headers=["Titel", "Soort", "Passages", "Compleet", "Bestand"],
+                    headers=DOCUMENT_COLUMNS,
                     interactive=False,
                     label="Documenten in de index",
                     elem_id="documenten-tabel",
@@ -536,6 +563,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 table,
                 gr.update(choices=docs),
                 gr.update(choices=removable),
+                gr.update(choices=briefing_regions(ctx)),
                 summary,
                 gr.update(value=chart, visible=chart is not None),
                 tables,
@@ -578,17 +606,71 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             [feedback_msg, comment],
         )
 
-        def _upload(paths, progress=gr.Progress()):
-            text, _ = upload(ctx, paths, progress)
+        def _owner(request: gr.Request | None) -> str:
+            return (getattr(request, "username", None) or "") if request else ""
+
+        def _start_upload(paths, request: gr.Request):
+            job = start_upload(ctx, paths, _owner(request))
+            if job is None:
+                return "", NO_FILES, None, gr.skip(), gr.skip(), gr.Timer(active=False)
+            progress, _ = upload_view(ctx, job)
+            # The button waits for this upload: a second one would only queue behind it.
+            return progress, "", job.id, None, gr.Button(interactive=False), gr.Timer(active=True)
+
+        add.click(
+            _start_upload,
+            [files],
+            [upload_progress, upload_report, upload_job, files, add, upload_timer],
+            show_progress="hidden",
+        )
+
+        def _poll_upload(job_id):
+            job = ctx.uploads.get(job_id)
+            progress, report = upload_view(ctx, job)
+            if job is not None and not job.done:
+                return (progress, *[gr.skip()] * 7)
+            # Done (or unknown after a restart): the report, and every list of documents anew.
             return (
-                text,
+                "",
+                report,
                 documents_table(ctx),
                 gr.update(choices=ctx.documents()),
-                None,
                 gr.update(choices=removable_documents(ctx)),
+                gr.update(choices=briefing_regions(ctx)),
+                gr.Button(interactive=True),
+                gr.Timer(active=False),
             )
 
-        add.click(_upload, [files], [upload_report, docs_table, f_doc, files, rm_doc])
+        upload_timer.tick(
+            _poll_upload,
+            [upload_job],
+            [
+                upload_progress,
+                upload_report,
+                docs_table,
+                f_doc,
+                rm_doc,
+                b_region,
+                add,
+                upload_timer,
+            ],
+            show_progress="hidden",
+        )
+
+        def _resume_upload(request: gr.Request):
+            """A reloaded (or second) page of the same user shows a running upload again."""
+            job = ctx.uploads.running(_owner(request))
+            if job is None:
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            progress, _ = upload_view(ctx, job)
+            return progress, job.id, gr.Button(interactive=False), gr.Timer(active=True)
+
+        app.load(
+            _resume_upload,
+            None,
+            [upload_progress, upload_job, add, upload_timer],
+            show_progress="hidden",
+        )
 
         def _remove(doc_id, confirmed):
             if doc_id and not confirmed:  # "Annuleren": leave the choice as it is
@@ -617,8 +699,10 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
         run_eval_btn.click(_run_eval, [eval_uploads], [eval_summary, eval_png, eval_md])
 
-        def _briefing(school, region, themes, notes, literal):
-            preview, md, docx = make_briefing(ctx, school, region, themes, notes, bool(literal))
+        def _briefing(school, region, themes, notes, literal, detailed):
+            preview, md, docx = make_briefing(
+                ctx, school, region, themes, notes, bool(literal), detailed=bool(detailed)
+            )
             return (
                 preview,
                 gr.update(value=md, interactive=md is not None),
@@ -626,7 +710,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             )
 
         briefing_io = (
-            [b_school, b_region, b_themes, b_notes, b_literal],
+            [b_school, b_region, b_themes, b_notes, b_literal, b_detailed],
             [b_preview, b_md, b_docx],
         )
         b_make.click(_briefing, *briefing_io)
@@ -635,7 +719,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         app.load(
             _fresh_state,
             None,
-            [docs_table, f_doc, rm_doc, eval_summary, eval_png, eval_md],
+            [docs_table, f_doc, rm_doc, b_region, eval_summary, eval_png, eval_md],
             api_visibility="private",
         )
     return app

@@ -81,11 +81,16 @@ def _assistant():
     a = Assistant(s, taxonomy=_taxonomy())
     if a.store.count() == 0:
         typer.echo(
-            "De index is leeg: de meegeleverde documenten worden eerst ingelezen ...", err=True
+            "De index is leeg: de meegeleverde (en geüploade) documenten worden eerst "
+            "ingelezen ...",
+            err=True,
         )
         from ingest.pipeline import ingest_paths
 
-        report = ingest_paths([s.corpus_dir], s, embedder=a.embedder, taxonomy=a.taxonomy)
+        # An index built with another model, chunker or tagging starts empty: the documents
+        # users uploaded through the app come back with the bundled ones, newly tagged.
+        folders = [s.corpus_dir] + ([s.uploads_dir] if s.uploads_dir.is_dir() else [])
+        report = ingest_paths(folders, s, embedder=a.embedder, taxonomy=a.taxonomy)
         typer.echo(report.summary(), err=True)
         a.retriever.refresh()
     return a
@@ -365,6 +370,12 @@ def talking_points(
         help="Alleen letterlijke citaten, ook als er een taalmodel is "
         "ingesteld (INCLUSIE_LLM_BASE_URL).",
     ),
+    uitgebreid: bool = typer.Option(
+        False,
+        "--uitgebreid",
+        help="De lange versie: meer kernpunten, tips, voorbeelden en vragen per thema. "
+        "Standaard is de briefing kort (ongeveer twee A4).",
+    ),
 ) -> None:
     """Gespreksvoorbereiding voor een schoolbezoek: per thema kernpunten, tips,
     praktijkvoorbeelden en gespreksvragen, elk punt met [n] naar de bron."""
@@ -386,7 +397,12 @@ def talking_points(
         check_writable(out)
     a = _assistant()
     briefing = a.briefing(
-        school, region=region, themes=theme or None, notes=notes, use_llm=not letterlijk
+        school,
+        region=region,
+        themes=theme or None,
+        notes=notes,
+        use_llm=not letterlijk,
+        detailed=uitgebreid,
     )
     if briefing.notice:
         typer.echo(briefing.notice, err=True)

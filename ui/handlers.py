@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from assistant.records import Answer, Final, Rewritten, Token
 from assistant.retrieve import Filters
 from ingest.errors import IndexUnavailable
 from ingest.passage import KINDS
+from ingest.pipeline import Progress
 from ingest.settings import Settings
 from ingest.tags import Taxonomy
 from ingest.uploads import UploadResult, add_uploads, safe_filename
@@ -39,8 +40,8 @@ from .render import (
     esc,
     filter_chips,
     render_sources,
-    upload_markdown,
 )
+from .uploading import UploadJob, UploadJobs, count, report_markdown
 
 log = logging.getLogger("inclusie.web")
 
@@ -118,6 +119,7 @@ class AppContext:
     feedback: FeedbackStore
     examples: dict[str, str] = field(default_factory=dict)
     eval_lock: threading.Lock = field(default_factory=threading.Lock)
+    uploads: UploadJobs = field(default_factory=UploadJobs)
     conversations: ConversationStore = field(init=False)
 
     def __post_init__(self) -> None:
@@ -454,28 +456,59 @@ def record_comment(ctx: AppContext, session: Session, comment: str) -> str:
 
 
 def upload(
-    ctx: AppContext, paths: list[str] | None, progress=None
+    ctx: AppContext, paths: Sequence[str | Path] | None, progress: Progress | None = None
 ) -> tuple[str, UploadResult | None]:
     """Store uploaded files under the data dir and ingest them; returns a Dutch report.
 
     A file that fails (bad type, too large, unreadable) is reported and removed again, and an
     earlier version of the same file is restored, so the index and the uploads folder agree
-    (``ingest.uploads``).
+    (``ingest.uploads``). ``progress`` is ingest's callback, ``(fraction, message)``.
     """
     paths = [p for p in (paths or []) if p]
     if not paths:
-        return "Kies eerst een of meer bestanden (PDF, DOCX, TXT of MD).", None
-    cb = (lambda frac, msg: progress(frac, desc=f"Inlezen: {msg}")) if progress else None
+        return NO_FILES, None
     result = add_uploads(
         [Path(p) for p in paths],
         ctx.settings,
         embedder=ctx.assistant.embedder,
         store=ctx.assistant.store,
-        progress=cb,
+        progress=progress,
     )
     if result.report is not None:
         ctx.assistant.retriever.refresh()
-    return upload_markdown(result), result
+    states = ctx.assistant.store.doc_states() if result.report is not None else {}
+    return report_markdown(result, states, ctx.taxonomy), result
+
+
+NO_FILES = "Kies eerst een of meer bestanden (PDF, DOCX, TXT of MD)."
+
+
+def start_upload(ctx: AppContext, paths: list[str] | None, owner: str = "") -> UploadJob | None:
+    """Start reading in uploaded files in the background (see ``ui.uploading``); None when no
+    file was chosen."""
+    chosen = [Path(p) for p in (paths or []) if p]
+    if not chosen:
+        return None
+    staging = ctx.settings.uploads_dir / ".binnenkomend"  # hidden: ingest of the folder skips it
+    return ctx.uploads.start(
+        chosen, staging, lambda files, progress: upload(ctx, files, progress)[0], owner
+    )
+
+
+def briefing_regions(ctx: AppContext) -> list[str]:
+    """Regions to choose for a briefing: the taxonomy's, then places uploaded documents named."""
+    known = [name for name, _ in ctx.taxonomy.regions]
+    found = {r for s in ctx.assistant.store.doc_states().values() for r in s.regions}
+    return known + sorted(found - set(known), key=str.lower)
+
+
+def upload_view(ctx: AppContext, job: UploadJob | None) -> tuple[str, str]:
+    """(progress HTML, report Markdown) of an upload; the progress is empty once it is done."""
+    if job is None:
+        return "", ""
+    if job.done:
+        return "", job.report
+    return job.view(waiting=ctx.uploads.waiting(job)), ""
 
 
 def removable_documents(ctx: AppContext) -> list[tuple[str, str]]:
@@ -504,19 +537,31 @@ def remove_document(ctx: AppContext, doc_id: str | None) -> str:
     r = remove(ctx, doc_id)
     if r.error:
         return f"**{esc(doc_id)}**: {esc(r.error)}"
-    msg = f"**{esc(r.title)}** is uit de index gehaald ({r.passages} passages)"
+    msg = f"**{esc(r.title)}** is uit de index gehaald ({count(r.passages, 'passage', 'passages')})"
     if r.deleted_file:
         msg += f"; het geüploade bestand {esc(r.deleted_file)} is ook verwijderd"
     return msg + "."
 
 
+DOCUMENT_COLUMNS = ["Titel", "Soort", "Thema's", "Regio's", "Passages", "Compleet", "Bestand"]
+TABLE_TAGS = 3  # a handbook touches every theme and many regions: the table names the main ones
+
+
+def _most(values: list[str]) -> str:
+    more = f", +{len(values) - TABLE_TAGS}" if len(values) > TABLE_TAGS else ""
+    return ", ".join(values[:TABLE_TAGS]) + more
+
+
 def documents_table(ctx: AppContext) -> list[list]:
+    """One row per document (``DOCUMENT_COLUMNS``): what it is and what it was tagged with."""
     rows = []
     for s in sorted(ctx.assistant.store.doc_states().values(), key=lambda d: d.title.lower()):
         rows.append(
             [
                 s.title,
                 s.doc_kind,
+                _most([ctx.taxonomy.label(t) for t in s.themes]),
+                _most(list(s.regions)),
                 s.present,
                 "ja" if s.complete else "onvolledig",
                 Path(s.source).name if s.source else "",
@@ -637,8 +682,10 @@ def make_briefing(
     themes: list[str] | None,
     notes: str,
     letterlijk: bool = False,
+    detailed: bool = False,
 ) -> tuple[str, str | None, str | None]:
-    """Talking points for a school visit: (Markdown preview, .md file, .docx file).
+    """Talking points for a school visit: (Markdown preview, .md file, .docx file); short
+    unless ``detailed`` ("Uitgebreid").
 
     Bad input gives a Dutch message as the preview and no files. The preview's document text is
     HTML-escaped like the chat's; the files are written to a fresh folder under the data dir.
@@ -654,6 +701,7 @@ def make_briefing(
             themes=list(themes),
             notes=notes or "",
             use_llm=not letterlijk,
+            detailed=detailed,
         )
     except (BriefingError, IndexUnavailable) as e:
         return esc(str(e)), None, None

@@ -20,7 +20,6 @@ from assistant.records import Answer
 from assistant.render import render_generated
 from ingest.passage import Passage
 from ingest.tags import Taxonomy
-from ingest.uploads import UploadResult
 
 KIND_LABELS = {"tekst": "tekst", "tip": "tip", "praktijkvoorbeeld": "praktijkvoorbeeld"}
 
@@ -413,28 +412,3 @@ def glossed(escaped: str, key_terms: list[tuple[str, str]]) -> str:
         + r")(?!\w)"
     )
     return pattern.sub(lambda m: f'<abbr title="{gloss[m.group(1)]}">{m.group(1)}</abbr>', escaped)
-
-
-def upload_markdown(result: UploadResult) -> str:
-    """The upload report for the Documenten tab (file names escaped)."""
-    labels = {
-        "added": "toegevoegd",
-        "updated": "bijgewerkt",
-        "skipped": "ongewijzigd (stond al in de index)",
-    }
-    lines: list[str] = []
-    if result.over_limit:
-        lines.append(
-            f"Er zijn {result.chosen} bestanden gekozen; per keer kunnen er {result.limit}. "
-            f"Alleen de eerste {result.limit} worden verwerkt."
-        )
-    for o in result.outcomes:
-        if o.status == "refused":
-            lines.append(f"- **{esc(o.name)}**: {esc(o.reason)}.")
-        elif o.status == "failed":
-            lines.append(f"- **{esc(o.name)}**: niet toegevoegd — {esc(o.reason)}")
-        else:
-            lines.append(f"- **{esc(o.name)}**: {labels[o.status]}, {o.passages} passages.")
-    if result.report is not None:
-        lines += ["", esc(result.report.summary())]
-    return "\n".join(lines)

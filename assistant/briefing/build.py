@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date as Date
 
 from assistant.quotes import Quote
@@ -15,6 +17,8 @@ from ingest.tags import Taxonomy
 
 from .model import (
     DEFAULT_THEMES,
+    DETAILED,
+    SHORT,
     Briefing,
     BriefingError,
     BriefingInputError,
@@ -56,12 +60,25 @@ def check_school(school: str | None) -> str:
     return school
 
 
-def resolve_region(tx: Taxonomy, region: str | None, school: str) -> tuple[str | None, str | None]:
-    """(region as entered, taxonomy region). Without --region the school name is searched."""
+def resolve_region(
+    tx: Taxonomy, region: str | None, school: str, known: Iterable[str] = ()
+) -> tuple[str | None, str | None]:
+    """(region as entered, the region it is in the documents). Without --region the school name
+    is searched. ``known``: regions documents introduced themselves (an uploaded report about
+    "gemeente Zeewolde"), matched by name after the taxonomy's.
+
+    >>> resolve_region(Taxonomy.load(BUNDLED_TAXONOMY), "zeewolde", "", known=["Zeewolde"])
+    ('zeewolde', 'Zeewolde')
+    """
     region = " ".join((region or "").split()) or None
     if region:
-        return region, tx.match_region(region)
+        key = tx.match_region(region)
+        if key is None:
+            key = next((k for k in known if k.lower() == region.lower()), None)
+        return region, key
     found = tx.regions_for(school)
+    if not found:
+        found = [k for k in known if re.search(rf"(?<!\w){re.escape(k)}(?!\w)", school)]
     return (found[0], found[0]) if found else (None, None)
 
 
@@ -74,6 +91,7 @@ def build_briefing(
     notes: str = "",
     today: Date | None = None,
     phraser: Phraser | None = None,
+    detailed: bool = False,
 ) -> Briefing:
     """Assemble a cited briefing for a school visit from the indexed documents.
 
@@ -81,7 +99,9 @@ def build_briefing(
     Raises ``BriefingInputError`` (Dutch message) for an empty school name or an unknown theme.
     With a ``phraser`` (a language model and the support check), bullets get shorter wording
     where the support check accepts it; otherwise, and whenever the model fails, the briefing is
-    the extractive one, with ``notice`` saying why.
+    the extractive one, with ``notice`` saying why. The briefing is short (about two A4 pages
+    for four themes) unless ``detailed``. With a region, its own practice examples that no
+    theme section shows come under "Uit uw regio", whatever their theme.
 
     >>> b = build_briefing(assistant.retriever, assistant.taxonomy, "OBS De Regenboog",
     ...                    region="Roosendaal", themes=["leerlingenvervoer"])   # doctest: +SKIP
@@ -89,12 +109,14 @@ def build_briefing(
     tx = taxonomy
     school = check_school(school)
     keys = resolve_themes(tx, themes)
-    region, region_key = resolve_region(tx, region, school)
     if retriever.store.count() == 0:
         raise BriefingError(
             "Er zijn nog geen documenten in de index. Voer eerst `inclusie ingest` uit."
         )
-    builder = Selector(retriever, tx, region_key)
+    known = sorted({r for st in retriever.store.doc_states().values() for r in st.regions})
+    region, region_key = resolve_region(tx, region, school, known)
+    length = DETAILED if detailed else SHORT
+    builder = Selector(retriever, tx, region_key, length)
     sections: list[ThemeSection] = []
     pending: list[tuple[ThemeSection, list[Quote], bool]] = []
     for key in keys:
@@ -118,13 +140,14 @@ def build_briefing(
     for sec, cands, has_examples in pending:
         sec.gespreksvragen = builder.questions(cands)
         _section_notes(sec, region, region_key, has_examples=has_examples)
+    shown = {b.passage_id for sec in sections for b in sec.bullets()}
+    eigen_regio = builder.region_examples(shown)
 
     numbers: dict[str, int] = {}  # one source list for the whole briefing, by first citation
-    for sec in sections:
-        for b in sec.bullets():
-            if b.passage_id not in numbers:
-                numbers[b.passage_id] = len(numbers) + 1
-            b.n = numbers[b.passage_id]
+    for b in [*eigen_regio, *(x for sec in sections for x in sec.bullets())]:
+        if b.passage_id not in numbers:
+            numbers[b.passage_id] = len(numbers) + 1
+        b.n = numbers[b.passage_id]
     found = {p.id: p for p in retriever.store.get_passages(list(numbers))}
     sources = [found[pid] for pid in numbers]
     today = today or Date.today()
@@ -139,6 +162,8 @@ def build_briefing(
         [],
         sources,
         default_themes=not themes,
+        eigen_regio=eigen_regio,
+        length=length,
     )
     briefing.aanleiding = _aanleiding(briefing, tx)
     if phraser is not None:
@@ -162,8 +187,7 @@ def _section_notes(
     ):
         name = region_key or region
         sec.notes["praktijkvoorbeelden"] = (
-            f"Uit {name} staat voor dit thema geen praktijkvoorbeeld in de documenten; "
-            "hieronder voorbeelden uit andere regio's."
+            f"Voor dit thema geen praktijkvoorbeeld uit {name}; wel uit andere regio's."
             if region_key
             else f"De regio {name} komt in de documenten niet voor; hieronder voorbeelden uit "
             "andere regio's."

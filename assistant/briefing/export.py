@@ -13,7 +13,14 @@ from pathlib import Path
 
 from ingest.passage import Passage
 
-from .model import SUBSECTIONS, Briefing, BriefingExportError, Bullet, format_date
+from .model import (
+    REGION_SECTION,
+    SUBSECTIONS,
+    Briefing,
+    BriefingExportError,
+    Bullet,
+    format_date,
+)
 from .phrase import phrasing_line
 
 # -- Markdown -----------------------------------------------------------------------------------
@@ -53,6 +60,20 @@ def source_line(n: int, p: Passage) -> str:
     return f"[{n}] {p.title} — {where(p)} ({p.kind})"
 
 
+def region_heading(b: Briefing) -> str | None:
+    """The heading of the visited region's own examples under other themes; None when there
+    are none (the theme sections then show all of them)."""
+    return f"{REGION_SECTION}: {b.region_key}" if b.region_key and b.eigen_regio else None
+
+
+def _sources_by_document(b: Briefing) -> list[tuple[str, list[tuple[int, Passage]]]]:
+    """The numbered sources grouped by document title, in order of first citation."""
+    groups: dict[str, list[tuple[int, Passage]]] = {}
+    for n, p in enumerate(b.sources, 1):
+        groups.setdefault(p.title, []).append((n, p))
+    return list(groups.items())
+
+
 def title_line(b: Briefing) -> str:
     return f"Gespreksvoorbereiding schoolbezoek: {b.school}"
 
@@ -79,6 +100,10 @@ def to_markdown(b: Briefing, html_escape: bool = False) -> str:
     phrased = phrasing_line(b)
     if phrased:
         out += [f"*{esc(phrased)}*", ""]
+    heading = region_heading(b)
+    if heading:
+        out += [f"## {esc(heading)}", ""]
+        out += [_md_bullet(x, esc) for x in b.eigen_regio] + [""]
     for i, sec in enumerate(b.sections, 1):
         out += [f"## {i}. {esc(sec.label)}", ""]
         for key, title in SUBSECTIONS:
@@ -149,7 +174,7 @@ def _docx_document(b: Briefing):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt, RGBColor
+    from docx.shared import Cm, Mm, Pt, RGBColor
 
     doc = Document()
     props = doc.core_properties
@@ -158,6 +183,8 @@ def _docx_document(b: Briefing):
     props.language = "nl-NL"
     props.subject = "Gespreksvoorbereiding schoolbezoek"
     for section in doc.sections:
+        # A4 (python-docx's template is US Letter), with margins that leave room to write
+        section.page_width, section.page_height = Mm(210), Mm(297)
         section.top_margin = section.bottom_margin = Cm(1.8)
         section.left_margin = section.right_margin = Cm(2)
     normal = doc.styles["Normal"]
@@ -197,6 +224,12 @@ def _docx_document(b: Briefing):
             run.italic = True
             run.font.color.rgb = grey
 
+    heading = region_heading(b)
+    if heading:
+        doc.add_heading(heading, level=1)
+        for x in b.eigen_regio:
+            _docx_bullet(doc, x)
+
     for i, sec in enumerate(b.sections, 1):
         doc.add_heading(f"{i}. {sec.label}", level=1)
         for key, title in SUBSECTIONS:
@@ -207,34 +240,24 @@ def _docx_document(b: Briefing):
                 run.italic = True
                 run.font.color.rgb = grey
             for x in getattr(sec, key):
-                p = doc.add_paragraph(style="List Bullet")
-                p.paragraph_format.space_after = Pt(1)
-                if x.wording:
-                    if x.lead:
-                        p.add_run(f"{x.lead}: ").bold = True
-                    p.add_run(x.wording)
-                elif x.trail:
-                    p.add_run(f"„{x.text}” ")
-                    p.add_run(x.trail).italic = True
-                else:
-                    if x.lead:
-                        p.add_run(f"{x.lead}: ").bold = True
-                    p.add_run(x.text)
-                cite = p.add_run(f" [{x.n}]")
-                cite.bold = True
-                cite.font.color.rgb = RGBColor(0x1F, 0x4E, 0x79)
+                _docx_bullet(doc, x)
 
     doc.add_heading("Bronnen", level=1)
-    for n, src in enumerate(b.sources, 1):
+    # Grouped by document: its title once, then each cited place in it.
+    for title, numbered in _sources_by_document(b):
         p = doc.add_paragraph()
-        p.paragraph_format.left_indent = Cm(1.1)
-        p.paragraph_format.first_line_indent = Cm(-1.1)
-        p.paragraph_format.tab_stops.add_tab_stop(Cm(1.1))
         p.paragraph_format.space_after = Pt(1)
-        p.add_run(f"[{n}]").bold = True
-        p.add_run(f"\t{src.title} — {where(src)}")
-        r = p.add_run(f" ({src.kind})")
-        r.font.color.rgb = grey
+        p.add_run(title).bold = True
+        for n, src in numbered:
+            p = doc.add_paragraph()
+            p.paragraph_format.left_indent = Cm(1.1)
+            p.paragraph_format.first_line_indent = Cm(-1.1)
+            p.paragraph_format.tab_stops.add_tab_stop(Cm(1.1))
+            p.paragraph_format.space_after = Pt(1)
+            p.add_run(f"[{n}]").bold = True
+            p.add_run(f"\t{where(src)}")
+            r = p.add_run(f" ({src.kind})")
+            r.font.color.rgb = grey
 
     footer = doc.sections[0].footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -254,3 +277,24 @@ def _docx_document(b: Briefing):
     fld.append(inner)
     footer._p.append(fld)
     return doc
+
+
+def _docx_bullet(doc, x: Bullet) -> None:
+    from docx.shared import Pt, RGBColor
+
+    p = doc.add_paragraph(style="List Bullet")
+    p.paragraph_format.space_after = Pt(1)
+    if x.wording:
+        if x.lead:
+            p.add_run(f"{x.lead}: ").bold = True
+        p.add_run(x.wording)
+    elif x.trail:
+        p.add_run(f"„{x.text}” ")
+        p.add_run(x.trail).italic = True
+    else:
+        if x.lead:
+            p.add_run(f"{x.lead}: ").bold = True
+        p.add_run(x.text)
+    cite = p.add_run(f" [{x.n}]")
+    cite.bold = True
+    cite.font.color.rgb = RGBColor(0x1F, 0x4E, 0x79)

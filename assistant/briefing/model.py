@@ -25,16 +25,33 @@ DEFAULT_THEMES: tuple[str, ...] = (
     "overgangen",
 )
 
-MAX_KERNPUNTEN = 3
-MIN_KERNPUNTEN = 3
-MAX_TIPS = 2
-MAX_EXAMPLES = 2
-TARGET_QUESTIONS = 2
 SEARCH_K = 12  # passages per theme and kind; the shipped corpus has fewer than that
-MAX_BULLET_CHARS = 420  # a bullet of two sentences stays readable on a printed page
-MAX_TIP_CHARS = 260
+
+
+@dataclass(frozen=True)
+class Length:
+    """How much a briefing holds per theme: ``SHORT`` (the default) or ``DETAILED``."""
+
+    name: str
+    kernpunten: int
+    min_kernpunten: int  # a thin theme may take a sentence that leans on the one before it
+    tips: int
+    examples: int  # examples of other regions; the visited region's own always come
+    questions: int
+    region_examples: int  # in "Uit uw regio": the visited region's examples under other themes
+    bullet_chars: int  # a bullet of two sentences stays readable on a printed page
+    tip_chars: int
+    question_chars: int  # a quoted point with a question after it
+
+
+# Short: the four default themes fit on about two A4 pages (at most ~750 words in Word).
+SHORT = Length("kort", 2, 2, 1, 1, 1, 2, 240, 220, 260)
+# Detailed ("uitgebreid"): the long form, for whoever prepares the visit in depth.
+DETAILED = Length("uitgebreid", 3, 3, 2, 2, 2, 4, 420, 260, 1000)
 
 BulletKind = Literal["kernpunt", "tip", "praktijkvoorbeeld", "vraag"]
+
+REGION_SECTION = "Uit uw regio"
 
 SUBSECTIONS: tuple[tuple[str, str], ...] = (
     ("kernpunten", "Kernpunten uit de documenten"),
@@ -134,10 +151,15 @@ class Briefing:
     aanleiding: list[str]  # uncited paragraphs: built from the inputs, the notes verbatim
     sources: list[Passage]  # numbered 1..n in order of first citation
     default_themes: bool = False
+    # The visited region's practice examples that no theme section shows (see ``build``).
+    eigen_regio: list[Bullet] = field(default_factory=list)
+    length: Length = SHORT
     phrased_by: str = ""  # the language model that reworded bullets, if any
     notice: str = ""  # for the user, not the document: why no model wording was used
 
     def bullets(self) -> Iterator[Bullet]:
+        """Every bullet in the order of the document ("Uit uw regio" comes before the themes)."""
+        yield from self.eigen_regio
         for s in self.sections:
             yield from s.bullets()
 

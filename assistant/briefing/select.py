@@ -19,18 +19,7 @@ from ingest.passage import Passage
 from ingest.sentences import looks_like_heading
 from ingest.tags import Taxonomy
 
-from .model import (
-    MAX_BULLET_CHARS,
-    MAX_EXAMPLES,
-    MAX_KERNPUNTEN,
-    MAX_TIP_CHARS,
-    MAX_TIPS,
-    MIN_KERNPUNTEN,
-    SEARCH_K,
-    TARGET_QUESTIONS,
-    Bullet,
-    BulletKind,
-)
+from .model import SEARCH_K, SHORT, Bullet, BulletKind, Length
 
 # Question frames around a quoted point (used only when the passages hold too few real
 # questions). They follow the quote, so the quote reads first and the frame asks about it.
@@ -113,10 +102,17 @@ class UsedSpans:
 class Selector:
     """Chooses the bullets of one briefing (it remembers what it has used)."""
 
-    def __init__(self, retriever: HybridRetriever, tx: Taxonomy, region_key: str | None):
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        tx: Taxonomy,
+        region_key: str | None,
+        length: Length = SHORT,
+    ):
         self.retriever = retriever
         self.tx = tx
         self.region_key = region_key
+        self.length = length
         self.used = UsedSpans()
 
     def query(self, theme: str) -> str:
@@ -153,7 +149,7 @@ class Selector:
             if (
                 looks_like_heading(p.text[pa:pb])
                 or "\n" in p.text[pa:a]
-                or b - pa > MAX_BULLET_CHARS
+                or b - pa > self.length.bullet_chars
             ):
                 break
             i, a = i - 1, pa
@@ -172,11 +168,16 @@ class Selector:
         # Readable on its own first; a thin theme may take a sentence that leans on the one
         # before it. A kernpunt is always about the theme (its words in the sentence or in the
         # heading above it): an off-theme sentence is worse than one kernpunt fewer.
-        for need_theme, need_clean in ((True, True), (True, False)):
-            if len(chosen) >= MIN_KERNPUNTEN:
+        limit = self.length.bullet_chars
+        for need_theme, need_clean, max_chars in (
+            (True, True, limit),
+            (True, True, None),
+            (True, False, None),
+        ):
+            if len(chosen) >= self.length.min_kernpunten:
                 break
             for s in cands:
-                if len(chosen) >= MAX_KERNPUNTEN:
+                if len(chosen) >= self.length.kernpunten:
                     break
                 if (
                     s.is_question
@@ -188,7 +189,11 @@ class Selector:
                 ):
                     continue
                 a, b, clean = self.window(s)
-                if (need_clean and not clean) or not self.used.free(s.passage, a, b):
+                if (
+                    (need_clean and not clean)
+                    or (max_chars is not None and b - a > max_chars)
+                    or not self.used.free(s.passage, a, b)
+                ):
                     continue
                 chosen.append(self.bullet("kernpunt", s.passage, a, b, s.score))
                 per_passage[s.passage.id] = per_passage.get(s.passage.id, 0) + 1
@@ -222,7 +227,7 @@ class Selector:
         best = {pid: (v + firsts[pid].score) / 2 if pid in firsts else v for pid, v in best.items()}
         out: list[Bullet] = []
         for pid in sorted(best, key=lambda x: -best[x]):
-            if len(out) >= MAX_TIPS or pid not in firsts:
+            if len(out) >= self.length.tips or pid not in firsts:
                 continue
             s = firsts[pid]
             p, spans = s.passage, [(x.start, x.end) for x in s.siblings]
@@ -234,7 +239,7 @@ class Selector:
                 nxt = p.text[na:nb]
                 if (
                     not nxt.rstrip().endswith("?")
-                    and nb - a <= MAX_TIP_CHARS
+                    and nb - a <= self.length.tip_chars
                     and "\n" not in p.text[b:na]
                 ):
                     b = nb
@@ -242,12 +247,12 @@ class Selector:
                 out.append(self.bullet("tip", p, a, b, best[pid]))
         return out
 
-    def examples(self, cands: list[Quote]) -> list[Bullet]:
-        """Per practice example its best sentence about the theme, framed with the region."""
+    def _best_per_passage(self, cands: list[Quote]) -> list[tuple[float, Quote, int, int]]:
+        """Per practice example its best free sentence (about the theme first), best first."""
         by_passage: dict[str, list[Quote]] = {}
         for s in cands:
             by_passage.setdefault(s.passage.id, []).append(s)
-        options: list[tuple[bool, float, Quote, int, int]] = []  # (own region, score, ...)
+        options: list[tuple[float, Quote, int, int]] = []
         for sents in by_passage.values():
             usable = [
                 s
@@ -256,21 +261,58 @@ class Selector:
                 and len(words(s.text)) >= 6
                 and _starts_well(s.text)
             ]
-            ranked = sorted(usable, key=lambda s: (not s.pattern_hit, -s.score))
+            # about the theme first, then (in the short form) what fits in a short bullet
+            ranked = sorted(
+                usable,
+                key=lambda s: (
+                    not s.pattern_hit,
+                    s.end - s.start > self.length.bullet_chars,
+                    -s.score,
+                ),
+            )
             for s in ranked:
                 a, b, _ = self.window(s)
                 if not self.used.free(s.passage, a, b):  # its context is quoted elsewhere
                     a, b = s.start, s.end
                 if self.used.free(s.passage, a, b):
-                    own = bool(self.region_key) and self.region_key in s.passage.regions
-                    options.append((own, s.score, s, a, b))
+                    options.append((s.score, s, a, b))
                     break
-        options.sort(key=lambda o: (not o[0], -o[1]))
+        return sorted(options, key=lambda o: -o[0])
+
+    def own(self, p: Passage) -> bool:
+        return bool(self.region_key) and self.region_key in p.regions
+
+    def examples(self, cands: list[Quote]) -> list[Bullet]:
+        """Per practice example its best sentence about the theme, framed with the region;
+        the visited region's own examples first, and all of them."""
+        options = sorted(self._best_per_passage(cands), key=lambda o: not self.own(o[1].passage))
         out: list[Bullet] = []
-        for own, score, s, a, b in options:
-            if len(out) >= MAX_EXAMPLES and not own:
+        for score, s, a, b in options:
+            if len(out) >= self.length.examples and not self.own(s.passage):
                 break
             label = " / ".join(s.passage.regions) if s.passage.regions else "Praktijkvoorbeeld"
+            out.append(self.bullet("praktijkvoorbeeld", s.passage, a, b, score, lead=label))
+        return out
+
+    def region_examples(self, shown: set[str]) -> list[Bullet]:
+        """The visited region's practice examples that no theme section shows (``shown``: the
+        passages cited so far), whatever their theme; each framed with its themes."""
+        if not self.region_key:
+            return []
+        r = self.retriever.search(
+            f"Wat doen gemeente, samenwerkingsverband en scholen in {self.region_key}?",
+            k=SEARCH_K,
+            filters=Filters(regions=[self.region_key], kinds=["praktijkvoorbeeld"]),
+        )
+        passages = [p for p in r.passages if self.own(p) and p.id not in shown]
+        if not passages:
+            return []
+        vectors = self.retriever.store.sentence_vectors([p.id for p in passages])
+        cands = score_sentences(r.question, r.query_vector, passages, vectors, BRIEFING)
+        out: list[Bullet] = []
+        for score, s, a, b in self._best_per_passage(cands)[: self.length.region_examples]:
+            themes = [self.tx.label(t) for t in s.passage.themes[:2]]
+            label = " / ".join(themes) if themes else "Praktijkvoorbeeld"
             out.append(self.bullet("praktijkvoorbeeld", s.passage, a, b, score, lead=label))
         return out
 
@@ -278,7 +320,7 @@ class Selector:
         """Questions the passages ask themselves first; then framed questions around a point."""
         out: list[Bullet] = []
         for s in cands:
-            if len(out) >= TARGET_QUESTIONS:
+            if len(out) >= self.length.questions:
                 break
             if (
                 not s.is_question
@@ -303,11 +345,12 @@ class Selector:
             and _starts_well(s.text)
             and not looks_like_heading(s.text)
             and 8 <= len(words(s.text)) <= 45
+            and len(s.text) <= self.length.question_chars
         ]
         # Sentences that name the theme first, advice before running text before examples.
         framed.sort(key=lambda s: (not s.pattern_hit, order.get(s.passage.kind, 3), -s.score))
         for s in framed:
-            if len(out) >= TARGET_QUESTIONS:
+            if len(out) >= self.length.questions:
                 break
             a, b, _ = self.window(s)
             if self.used.free(s.passage, a, b):
