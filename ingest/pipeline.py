@@ -47,6 +47,7 @@ class FileResult:
     doc_id: str = ""
     chunks: int = 0
     message: str = ""
+    notice: str = ""  # Dutch: how the file was read, when worth knowing (e.g. its encoding)
 
 
 @dataclass
@@ -247,7 +248,9 @@ def ingest_paths(
                 )
                 store.replace_document(doc_id, sha, passages, vectors, sentences, sent_vectors)
                 status = "updated" if state else "added"
-                report.results.append(FileResult(path, status, doc_id, len(passages)))
+                report.results.append(
+                    FileResult(path, status, doc_id, len(passages), notice=doc.notice)
+                )
             except UnsupportedFile as e:
                 status = "failed" if explicit else "unsupported"
                 report.results.append(FileResult(path, status, doc_id, 0, str(e)))

@@ -176,6 +176,8 @@ def ingest(
         else:
             label = {"added": "nieuw", "updated": "bijgewerkt", "skipped": "ongewijzigd"}[r.status]
             typer.echo(f"{label:<12} {r.path.name} ({r.chunks} passages)")
+            if r.notice:
+                typer.echo(f"{'':<12} let op: {r.path.name}: {r.notice}")
     for d in report.pruned:
         typer.echo(f"verwijderd   {d}")
     if report.dropped_collections:

@@ -182,6 +182,8 @@ def upload_markdown(result: UploadResult) -> str:
             lines.append(f"- **{esc(o.name)}**: niet toegevoegd — {esc(o.reason)}")
         else:
             lines.append(f"- **{esc(o.name)}**: {labels[o.status]}, {o.passages} passages.")
+            if o.notice:
+                lines.append(f"  Let op: {esc(o.notice)}.")
     if result.report is not None:
         lines += ["", esc(result.report.summary())]
     return "\n".join(lines)
