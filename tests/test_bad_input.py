@@ -18,9 +18,9 @@ from ingest.store import open_store
 from .conftest import run_cli
 from .docgen import filler, write_pdf
 
-# tqdm's progress bar on stderr ("{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}"); every
-# other stderr line is a message for the user.
-_PROGRESS = re.compile(r"^.{40} +\d{1,3}% \|[^|]*\| \d\d:\d\d$")
+# tqdm's progress bar on stderr ("{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}{postfix}",
+# the postfix counting passages within a file); every other stderr line is a message for the user.
+_PROGRESS = re.compile(r"^.{40} +\d{1,3}% \|[^|]*\| \d\d:\d\d(,? +\d+/\d+ passages.*)?$")
 
 
 def messages(stderr: str) -> list[str]:
