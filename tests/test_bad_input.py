@@ -19,8 +19,9 @@ from .conftest import run_cli
 from .docgen import filler, write_pdf
 
 # tqdm's progress bar on stderr ("{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}{postfix}",
-# the postfix counting passages within a file); every other stderr line is a message for the user.
-_PROGRESS = re.compile(r"^.{40} +\d{1,3}% \|[^|]*\| \d\d:\d\d(,? +\d+/\d+ passages.*)?$")
+# the postfix counting passages within a file, spaces over a longer earlier line); every other
+# stderr line is a message for the user.
+_PROGRESS = re.compile(r"^.{40} +\d{1,3}% \|[^|]*\| \d\d:\d\d(,? +\d+/\d+ passages.*)? *$")
 
 
 def messages(stderr: str) -> list[str]:

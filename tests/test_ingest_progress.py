@@ -188,3 +188,54 @@ def test_a_file_that_breaks_unexpectedly_fails_alone(tmp_path, monkeypatch):
     assert failed.message.startswith(f"{paths[1].name}: onverwachte fout")
     assert "kapotte tabel" in failed.message
     assert set(open_store(settings).doc_states()) == {"notitie-0", "notitie-2"}
+
+
+# -- repeated text is embedded once -------------------------------------------------------------
+@pytest.mark.slow
+def test_repeated_text_is_embedded_once_with_the_vector_it_would_get(tmp_path):
+    import numpy as np
+
+    from ingest.embeddings import Embedder, get_embedder
+
+    real = get_embedder(Settings())
+
+    class Counting(Embedder):
+        id, max_tokens, dim = real.id, real.max_tokens, real.dim
+
+        def __init__(self):
+            self.texts: list[str] = []
+
+        def embed_documents(self, texts):
+            self.texts += texts
+            return real.embed_documents(texts)
+
+        def embed_query(self, text):
+            return real.embed_query(text)
+
+        def count_tokens(self, text):
+            return real.count_tokens(text)
+
+    shared = "Elke school heeft een ondersteuningsplan. Het plan wordt elk jaar herzien."
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, seed in (("plan-2024", 31), ("plan-2025", 32)):
+        (folder / f"{name}.txt").write_text(
+            f"Ondersteuningsplan\n\n{filler(60, seed)}\n\n{shared}\n", encoding="utf-8"
+        )
+    counting = Counting()
+    settings = Settings(data_dir=tmp_path / "data")
+    assert ingest_paths([folder], settings, embedder=counting).ok
+
+    assert len(counting.texts) == len(set(counting.texts))
+    store = open_store(settings, real.id)
+    stored = store.all_passages()
+    vectors = store.sentence_vectors([p.id for p in stored])
+    found = [
+        s.vector
+        for p in stored
+        for s in vectors[p.id]
+        if p.text[s.start : s.end] == "Het plan wordt elk jaar herzien."
+    ]
+    assert len(found) == 2  # stored for both documents
+    alone = np.asarray(real.embed_documents(["Het plan wordt elk jaar herzien."])[0], np.float32)
+    assert np.array_equal(found[0], found[1]) and np.allclose(found[0], alone, atol=1e-6)
