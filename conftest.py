@@ -17,6 +17,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
+# The `inclusie` command started by tests imports this checkout's code, not whatever checkout
+# the virtualenv's editable install points at (a git worktree shares the main checkout's venv).
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(CORPUS.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+)
+
 # Fixtures that build an index or load a model: a test that uses one takes seconds, not ms
 # (measured with --durations; the rest of the suite runs in well under a minute).
 SLOW_FIXTURES = {

@@ -7,6 +7,7 @@ True
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import logging
@@ -43,6 +44,7 @@ class RawDocument:
     pages: list[Page]
     sha256: str  # of the file bytes: unchanged files are skipped on re-ingest
     title_hint: str = ""  # e.g. PDF/DOCX metadata title
+    notice: str = ""  # Dutch, for the user: how the file was read when that is worth knowing
 
 
 def file_sha256(data: bytes) -> str:
@@ -107,7 +109,14 @@ def parse_file(path: Path, data: bytes) -> RawDocument:
     ext = path.suffix.lower()
     sha = file_sha256(data)
     if ext in (".txt", ".md"):
-        doc = RawDocument(path, ext[1:], [Page(None, _decode_text(path, data))], sha)
+        text, encoding = decode_text(path, data)
+        notice = (
+            f"geen UTF-8; gelezen als {encoding} (herkend aan de tekens). Staan er vreemde "
+            "tekens in de passages, sla het bestand dan op als UTF-8 en lees het opnieuw in"
+            if encoding
+            else ""
+        )
+        doc = RawDocument(path, ext[1:], [Page(None, text)], sha, notice=notice)
     elif ext == ".pdf":
         doc = _load_pdf(path, data, sha)
     else:
@@ -122,21 +131,139 @@ def parse_file(path: Path, data: bytes) -> RawDocument:
     return doc
 
 
-def _decode_text(path: Path, data: bytes) -> str:
+# Single-byte encodings a Dutch text file that is not UTF-8 realistically has, most likely first:
+# Windows exports (Windows-1252, a superset of Latin-1's letters), Latin-1/-9 from older Unix and
+# web tools, Mac OS Roman from old Macs, DOS code pages from very old exports. Detection over all
+# of charset-normalizer's encodings chose Central European and Nordic code pages for short Dutch
+# texts ("Cafť" for "Café"), so it is asked to choose among these.
+_ENCODINGS = {
+    "cp1252": "Windows-1252",
+    "latin_1": "ISO-8859-1 (Latin-1)",
+    "iso8859_15": "ISO-8859-15 (Latin-9)",
+    "mac_roman": "Mac OS Roman",
+    "cp850": "DOS-codetabel 850",
+    "cp437": "DOS-codetabel 437",
+    "utf_16_le": "UTF-16 (little-endian)",
+    "utf_16_be": "UTF-16 (big-endian)",
+}
+# Characters that are at home in Dutch text beyond ASCII: accented letters and typographic
+# punctuation. A wrong code page turns "één" into "ŽŽn" or "co”rdinatie"; see ``_implausible``.
+# The letters of Dutch's own spelling come first; the others (loan words, names) are allowed
+# but count a little, so that a one-letter tie between code pages goes to "coördinatie" rather
+# than "coîrdinatie".
+_DUTCH_LETTERS = set("éëïöüèÉËÏÖÜÈ")
+_DUTCH_EXTRA = _DUTCH_LETTERS | set("áàóòúùçêôîâûíñÁÀÓÚÇ€“”‘’„–—…•·°§½¼¾²³×«»")
+_WORD_INNER = set("’'-\u00ad")
+
+
+def decode_text(path: Path, data: bytes) -> tuple[str, str]:
+    """The text of a .txt/.md file and, when it was not UTF-8, the name of the encoding used.
+
+    UTF-8 (with or without a byte-order mark) and UTF-16 with a mark are read as they are.
+    Anything else is decoded by detection (charset-normalizer, choosing among ``_ENCODINGS``),
+    the candidates ranked by how much of the result looks like Dutch text. Bytes that no text
+    encoding explains are refused as binary.
+
+    >>> decode_text(Path("x.txt"), "Café en coördinatie".encode("cp1252"))
+    ('Café en coördinatie', 'Windows-1252')
+    >>> decode_text(Path("x.txt"), "één".encode("utf-8"))
+    ('één', '')
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            return _not_binary(path, data.decode("utf-16")), ""
         except UnicodeDecodeError:
             pass
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise IngestError(
-            path, f"tekst is geen geldige UTF-8 (byte {e.start}); sla het bestand op als UTF-8"
-        ) from None
+        return _not_binary(path, data.decode("utf-8-sig")), ""
+    except UnicodeDecodeError:
+        pass
+    candidates: list[tuple[str, str]] = []  # (encoding key, text), best guess first
+    try:
+        from charset_normalizer import from_bytes
+
+        for match in from_bytes(data, cp_isolation=list(_ENCODINGS)):
+            for enc in [match.encoding, *match.could_be_from_charset]:
+                if enc in _ENCODINGS and all(enc != e for e, _ in candidates):
+                    candidates.append((enc, str(match)))
+    except ImportError:  # pragma: no cover - a declared dependency; plain fallback below
+        pass
+    if b"\x00" not in data:
+        for enc in ("cp1252", "latin_1"):  # what detection may have left out
+            if all(enc != e for e, _ in candidates):
+                try:
+                    candidates.append((enc, data.decode(enc)))
+                except UnicodeDecodeError:
+                    pass
+        mixed = _mostly_utf8(data)
+        if mixed is not None:
+            candidates.append(("utf8+cp1252", mixed))
+    candidates = [(e, t) for e, t in candidates if not _control_heavy(t)]
+    if not candidates:
+        raise IngestError(path, "bestand lijkt binair, geen tekst")
+    order = list(_ENCODINGS)
+    enc, text = min(
+        candidates,
+        key=lambda c: (_implausible(c[1]), order.index(c[0]) if c[0] in order else len(order)),
+    )
+    label = _ENCODINGS.get(enc, "UTF-8 met losse Windows-1252-tekens")
+    return _not_binary(path, text), label
+
+
+def _not_binary(path: Path, text: str) -> str:
     if "\x00" in text:
         raise IngestError(path, "bestand lijkt binair, geen tekst")
     return text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _control_heavy(text: str) -> bool:
+    """More than one character in a hundred is a control character: not text in this encoding."""
+    return len(_CONTROL.findall(text)) > max(2, len(text) // 100)
+
+
+def _implausible(text: str) -> float:
+    """How many characters of ``text`` a Dutch text would not have: non-ASCII characters that
+    are neither accented letters nor typographic punctuation, and punctuation inside a word
+    (letters outside Dutch spelling count for 0.3)."""
+    bad = 0.0
+    for m in _NON_ASCII.finditer(text):
+        c, i = m.group(), m.start()
+        if c not in _DUTCH_EXTRA:
+            bad += 1
+        elif c.isalpha() and c not in _DUTCH_LETTERS:
+            bad += 0.3
+        elif (
+            not c.isalpha()
+            and c not in _WORD_INNER
+            and 0 < i < len(text) - 1
+            and text[i - 1].isalpha()
+            and text[i + 1].isalpha()
+        ):
+            bad += 1
+    return bad
+
+
+def _read_as_cp1252(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    bad = err.object[err.start : err.end]
+    return bad.decode("cp1252", errors="replace"), err.end
+
+
+codecs.register_error("inclusie-cp1252", _read_as_cp1252)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few stray Windows-1252 bytes (pasted from another file), decoded; None
+    unless the valid multi-byte UTF-8 characters outnumber the stray bytes."""
+    valid = data.decode("utf-8", errors="ignore")
+    stray = len(data) - len(valid.encode("utf-8"))
+    if sum(not c.isascii() for c in valid) <= stray:
+        return None
+    return data.decode("utf-8", errors="inclusie-cp1252")
 
 
 def _load_pdf(path: Path, data: bytes, sha: str) -> RawDocument:

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import re
 import threading
 import unicodedata
@@ -25,7 +26,7 @@ import yaml
 from .chunk import chunk_document
 from .clean import clean_pages
 from .embeddings import Embedder, get_embedder
-from .errors import IngestError, UnsupportedFile
+from .errors import IndexUnavailable, IngestError, UnsupportedFile
 from .loaders import RawDocument, file_sha256, iter_files, parse_file, read_checked
 from .passage import Passage
 from .sentences import Sentence, embed_text, passage_sentences
@@ -33,7 +34,13 @@ from .settings import Settings
 from .store import Store, open_store
 from .tags import Taxonomy
 
+# ``progress(fraction, message)``: fraction of the whole run done (0..1), and a Dutch line for
+# people. Called when a file starts and after every batch of passages embedded within a file, so a
+# large file shows movement; ``message`` is a ``ProgressMessage`` (a str with the figures behind
+# it: file, passages done/total, rate, seconds left). Called from the ingesting thread.
 Progress = Callable[[float, str], None]
+
+log = logging.getLogger(__name__)
 
 DOC_KINDS = ("handreiking", "praktijkvoorbeelden", "nieuws", "stappenplan", "overig")
 
@@ -47,6 +54,7 @@ class FileResult:
     doc_id: str = ""
     chunks: int = 0
     message: str = ""
+    notice: str = ""  # Dutch: how the file was read, when worth knowing (e.g. its encoding)
 
 
 @dataclass
@@ -229,8 +237,12 @@ def ingest_paths(
         store.revision()
         states = store.doc_states()
         seen_ids: dict[str, Path] = {}
+        cache: dict[str, list[float]] = {}
         for n, (path, explicit) in enumerate(files):
-            progress(n / max(len(files), 1), path.name)
+            progress(
+                n / max(len(files), 1),
+                ProgressMessage.make(f"{path.name}: lezen", path.name, n, len(files)),
+            )
             doc_id = _doc_id(path, states, seen_ids)
             seen_ids[doc_id] = path
             try:
@@ -244,16 +256,26 @@ def ingest_paths(
                 doc = parse_file(path, data)
                 passages = prepare_document(doc, doc_id, entry, embedder, taxonomy)
                 vectors, sentences, sent_vectors = _embed(
-                    passages, embedder, progress, n, len(files), path.name
+                    passages, embedder, progress, n, len(files), path.name, cache
                 )
                 store.replace_document(doc_id, sha, passages, vectors, sentences, sent_vectors)
                 status = "updated" if state else "added"
-                report.results.append(FileResult(path, status, doc_id, len(passages)))
+                report.results.append(
+                    FileResult(path, status, doc_id, len(passages), notice=doc.notice)
+                )
             except UnsupportedFile as e:
                 status = "failed" if explicit else "unsupported"
                 report.results.append(FileResult(path, status, doc_id, 0, str(e)))
             except IngestError as e:
                 report.results.append(FileResult(path, "failed", doc_id, 0, str(e)))
+            except IndexUnavailable:
+                raise  # the store is down: no later file can be stored either
+            except Exception as e:  # a defect or a library's surprise on this one file
+                log.exception("ingest of %s failed", path)
+                reason = f"onverwachte fout bij het inlezen ({type(e).__name__}: {e})"
+                report.results.append(
+                    FileResult(path, "failed", doc_id, 0, str(IngestError(path, reason)))
+                )
         if prune:
             for doc_id, state in store.doc_states().items():
                 if doc_id not in seen_ids and state.source and not Path(state.source).exists():
@@ -264,7 +286,7 @@ def ingest_paths(
             store.drop_collections(stale)
             report.dropped_collections = stale
         report.total_passages = store.count()
-    progress(1.0, "klaar")
+    progress(1.0, ProgressMessage.make("klaar", "", len(files), len(files)))
     return report
 
 
@@ -313,6 +335,70 @@ def remove_documents(
     return out
 
 
+class ProgressMessage(str):
+    """The ``message`` passed to an ingest ``Progress`` callback: a Dutch line for people, with the
+    figures behind it as attributes for a page that draws its own progress.
+
+    It is a ``str``, so a callback written as ``progress(fraction: float, message: str)`` keeps
+    working. ``fraction`` (0..1) covers the whole run; within a file it moves after every batch of
+    passages embedded (a few seconds of work), not only when a file is done.
+
+    >>> m = ProgressMessage.embedding("plan.pdf", 1, 3, done=40, total=120, seconds=10.0)
+    >>> str(m)
+    'plan.pdf: 40/120 passages, 4.0 per seconde, nog ongeveer 20 s'
+    >>> m.file, m.done, m.total, m.rate, m.eta
+    ('plan.pdf', 40, 120, 4.0, 20.0)
+    """
+
+    file: str
+    file_no: int  # 0-based position of the file in this run
+    n_files: int
+    done: int  # passages of this file embedded so far (0 while loading and chunking)
+    total: int  # passages of this file (0 until it is chunked)
+    rate: float  # passages per second within this file so far (0 until the first batch)
+    eta: float | None  # seconds left for this file, None while unknown
+
+    @classmethod
+    def make(
+        cls,
+        text: str,
+        file: str,
+        file_no: int,
+        n_files: int,
+        done: int = 0,
+        total: int = 0,
+        rate: float = 0.0,
+        eta: float | None = None,
+    ) -> ProgressMessage:
+        m = cls(text)
+        m.file, m.file_no, m.n_files = file, file_no, n_files
+        m.done, m.total, m.rate, m.eta = done, total, rate, eta
+        return m
+
+    @classmethod
+    def embedding(
+        cls, file: str, file_no: int, n_files: int, *, done: int, total: int, seconds: float
+    ) -> ProgressMessage:
+        rate = done / seconds if seconds > 0 and done else 0.0
+        eta = (total - done) / rate if rate else None
+        text = f"{file}: {done}/{total} passages"
+        if rate:
+            text += f", {rate:.1f} per seconde, nog ongeveer {_duration(eta or 0.0)}"
+        return cls.make(text, file, file_no, n_files, done, total, rate, eta)
+
+
+def _duration(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s} s" if s < 90 else f"{s // 60} min {s % 60:02d} s"
+
+
+# Passages embedded per call into the model, with their sentences: about 8 + 50 texts, 2,000-3,000
+# tokens. Larger batches did not embed faster per token (the engine streams its weights once per
+# call, which is cheap next to the work per token); smaller ones would report progress more often
+# at a small cost per call. A batch takes a few seconds on one core, so progress moves visibly.
+PASSAGES_PER_BATCH = 8
+
+
 def _embed(
     passages: list[Passage],
     embedder: Embedder,
@@ -320,21 +406,55 @@ def _embed(
     file_no: int,
     n_files: int,
     name: str,
+    cache: dict[str, list[float]] | None = None,
 ):
+    """Vectors of the passages and of their sentences, embedded a few passages at a time.
+
+    Identical texts are embedded once (a repeated heading, a footer on every page, the unchanged
+    paragraphs of a new version of a plan): the engine embeds every text on its own, so the
+    vector of a repeated text is the one it would get again. ``cache`` carries vectors across
+    the files of one run.
+    """
+    import time
+
+    cache = {} if cache is None else cache
     sentences: list[Sentence] = []
-    texts: list[str] = []
-    for p in passages:
-        for s in passage_sentences(p):
-            sentences.append(s)
-            texts.append(p.text[s.start : s.end])
-    total = len(passages) + len(sentences)
+    groups: list[tuple[list[Passage], list[Sentence]]] = []
+    for i in range(0, len(passages), PASSAGES_PER_BATCH):
+        group = passages[i : i + PASSAGES_PER_BATCH]
+        sents = [s for p in group for s in passage_sentences(p)]
+        sentences.extend(sents)
+        groups.append((group, sents))
+    by_id = {p.id: p for p in passages}
+    vectors: list[list[float]] = []
+    sent_vectors: list[list[float]] = []
+    start = time.monotonic()
     done = 0
-
-    def step(k: int) -> None:
-        nonlocal done
-        done += k
-        progress((file_no + done / max(total, 1)) / max(n_files, 1), name)
-
-    vectors = embedder.embed_passages([embed_text(p) for p in passages], step)
-    sent_vectors = embedder.embed_passages(texts, step, batch_size=32)
+    for group, sents in groups:
+        ptexts = [embed_text(p) for p in group]
+        stexts = [by_id[s.passage_id].text[s.start : s.end] for s in sents]
+        todo = list(dict.fromkeys(t for t in ptexts + stexts if t not in cache))
+        for t, v in zip(todo, embedder.embed_documents(todo)):
+            cache[t] = v
+        vectors.extend(cache[t] for t in ptexts)
+        sent_vectors.extend(cache[t] for t in stexts)
+        done += len(group)
+        if len(cache) > _CACHE_MAX:
+            cache.clear()
+        progress(
+            (file_no + done / max(len(passages), 1)) / max(n_files, 1),
+            ProgressMessage.embedding(
+                name,
+                file_no,
+                n_files,
+                done=done,
+                total=len(passages),
+                seconds=time.monotonic() - start,
+            ),
+        )
     return vectors, sentences, sent_vectors
+
+
+# Vectors kept for reuse within one run (1.5 kB each): enough for a library's repeated passages
+# and sentences, cleared when full so a very large run stays within ~150 MB.
+_CACHE_MAX = 100_000

@@ -51,6 +51,7 @@ class UploadOutcome:
     status: UploadStatus
     passages: int = 0
     reason: str = ""
+    notice: str = ""  # Dutch: how the file was read, e.g. "geen UTF-8; gelezen als Windows-1252"
 
 
 @dataclass
@@ -125,5 +126,5 @@ def add_uploads(
             status = "added"
         elif r.status == "updated":
             status = "updated"
-        result.outcomes.append(UploadOutcome(dest.name, status, r.chunks))
+        result.outcomes.append(UploadOutcome(dest.name, status, r.chunks, notice=r.notice))
     return result

@@ -1,8 +1,8 @@
 """Bad files: one clear line each, the rest of the run goes on, nothing stored earlier is lost.
 
 A user runs `inclusie ingest` on a folder holding an empty file, a corrupt PDF, a password-protected
-PDF, a Latin-1 text file and a 50 MB file, plus an .xlsx and a missing file named on the command
-line. Earlier, document A was ingested.
+PDF, a binary file named .txt and a 50 MB file, plus an .xlsx and a missing file named on the
+command line. Earlier, document A was ingested.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from ingest.store import open_store
 from .conftest import run_cli
 from .docgen import filler, write_pdf
 
-# tqdm's progress bar on stderr ("{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}"); every
-# other stderr line is a message for the user.
-_PROGRESS = re.compile(r"^.{40} +\d{1,3}% \|[^|]*\| \d\d:\d\d$")
+# tqdm's progress bar on stderr ("{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}{postfix}",
+# the postfix counting passages within a file, spaces over a longer earlier line); every other
+# stderr line is a message for the user.
+_PROGRESS = re.compile(r"^.{40} +\d{1,3}% \|[^|]*\| \d\d:\d\d(,? +\d+/\d+ passages.*)? *$")
 
 
 def messages(stderr: str) -> list[str]:
@@ -33,7 +34,7 @@ BAD_FILES = {
     "kapot.pdf": ["beschadigd"],
     "verslag.pdf": ["beschadigd"],  # truncated; same name as the stored document A
     "beveiligd.pdf": ["beveiligd", "wachtwoord"],
-    "latin1.txt": ["UTF-8"],
+    "foto.txt": ["binair"],
     "groot.txt": ["50.0 MB", "25 MB"],
     "tabel.xlsx": ["niet ondersteund", ".xlsx"],
 }
@@ -70,9 +71,8 @@ def run(tmp_path_factory):
         [[("p", "Vertrouwelijke notitie over de zorgplicht.")]],
         password="geheim",
     )
-    (folder / "latin1.txt").write_bytes(
-        "Café-overleg over coördinatie: leerlingen krijgen één aanspreekpunt.\n".encode("cp1252")
-    )
+    # a JPEG's first bytes and noise under a .txt name: no text encoding explains them
+    (folder / "foto.txt").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8)
     with open(folder / "groot.txt", "wb") as fh:
         fh.truncate(50 * 1024 * 1024)  # sparse: the size check comes before any reading
     xlsx = root / "tabel.xlsx"

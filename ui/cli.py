@@ -132,6 +132,11 @@ def _print_passage(n: int | None, p, show_score: bool = False) -> None:
 
 
 # -- ingest ----------------------------------------------------------------------------------
+def _seconds(s: float | None) -> str:
+    s = round(s or 0)
+    return f"{s} s" if s < 90 else f"{s // 60}:{s % 60:02d} min"
+
+
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(
@@ -156,16 +161,27 @@ def ingest(
     for p in missing:
         typer.echo(f"{p}: bestaat niet", err=True)
     paths = [p for p in paths if p.exists()]
+    # One line on stderr: the file, the share of the whole run, and within a large file the
+    # passages embedded so far with the rate and the time left for that file.
     bar = tqdm(
         total=100,
         unit="%",
         desc="inlezen",
         file=sys.stderr,
-        bar_format="{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}",
+        bar_format="{desc:<40.40} {percentage:3.0f}% |{bar}| {elapsed}{postfix}",
     )
 
     def progress(frac: float, msg: str) -> None:
-        bar.set_description_str(msg)
+        file = getattr(msg, "file", None)
+        bar.set_description_str(file or msg, refresh=False)
+        total = getattr(msg, "total", 0)
+        if total:
+            line = f"{msg.done}/{total} passages"  # type: ignore[attr-defined]
+            if msg.rate:  # type: ignore[attr-defined]
+                line += f", {msg.rate:.1f}/s, nog ~{_seconds(msg.eta)}"  # type: ignore[attr-defined]
+            bar.set_postfix_str(line, refresh=False)
+        else:
+            bar.set_postfix_str("", refresh=False)
         bar.n = round(frac * 100)
         bar.refresh()
 
@@ -181,6 +197,8 @@ def ingest(
         else:
             label = {"added": "nieuw", "updated": "bijgewerkt", "skipped": "ongewijzigd"}[r.status]
             typer.echo(f"{label:<12} {r.path.name} ({r.chunks} passages)")
+            if r.notice:
+                typer.echo(f"{'':<12} let op: {r.path.name}: {r.notice}")
     for d in report.pruned:
         typer.echo(f"verwijderd   {d}")
     if report.dropped_collections:

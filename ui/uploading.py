@@ -104,6 +104,8 @@ def report_markdown(result: UploadResult, states: dict[str, DocState], taxonomy:
             if state is not None:
                 line += f" — herkend als {esc(tags_line(state, taxonomy))}"
             lines.append(line + ".")
+            if o.notice:  # e.g. a text file that was not UTF-8 and was read by detection
+                lines.append(f"  Let op: {esc(o.notice)}.")
     if result.report is not None:
         lines += ["", esc(result.report.summary())]
     return "\n".join(lines)
