@@ -246,6 +246,13 @@ def test_reload_keeps_the_conversation_other_tabs_and_users_have_their_own(peopl
     titles = past_conversations(tab2)
     assert any(t.startswith("Wat is het OOGO?") for t in titles), titles
     tab2.locator("#gesprekken label").filter(has_text=TRANSPORT_Q[:30]).click()
+    # the tab already shows one question (its own): wait for the opened one to replace it
+    tab2.wait_for_function(
+        """(q) => { const u = document.querySelector('#gesprek [data-testid=user]');
+                    return u !== null && u.innerText.includes(q); }""",
+        arg=TRANSPORT_Q[:30],
+        timeout=UI_TIMEOUT,
+    )
     wait_chat_count(tab2, 1)
     assert chat_messages(tab2)[0] == [TRANSPORT_Q]
 
