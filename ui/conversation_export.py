@@ -25,6 +25,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from assistant.briefing.export import a4_document
 from assistant.briefing.model import format_date
 from assistant.records import Answer
 from assistant.render import render_generated
@@ -109,22 +110,9 @@ def write_markdown(title: str, turns: Turns, path: Path) -> Path:
 
 def write_docx(title: str, turns: Turns, path: Path) -> Path:
     """The conversation as a Word document on A4 paper."""
-    from docx import Document
-    from docx.shared import Cm, Mm, Pt, RGBColor
+    from docx.shared import Cm, Pt, RGBColor
 
-    doc = Document()
-    props = doc.core_properties
-    props.title = title
-    props.author = "Inclusie-assistent"
-    props.language = "nl-NL"
-    for section in doc.sections:
-        # python-docx's template is US Letter; Dutch offices print on A4.
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin = section.bottom_margin = Cm(2)
-        section.left_margin = section.right_margin = Cm(2)
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(10)
-    normal.paragraph_format.space_after = Pt(4)
+    doc = a4_document(title)
     grey = RGBColor(0x59, 0x59, 0x59)
     blue = RGBColor(0x1F, 0x4E, 0x79)
 

@@ -169,27 +169,36 @@ def to_docx(b: Briefing, path: Path) -> Path:
     return _atomic_write(path, lambda tmp: _docx_document(b).save(str(tmp)))
 
 
-def _docx_document(b: Briefing):
+def a4_document(title: str, top_bottom_cm: float = 2.0):
+    """An empty Word document on A4 paper (python-docx's template is US Letter) with the
+    product's properties and a compact 10 pt body: briefings and conversation downloads."""
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Mm, Pt, RGBColor
+    from docx.shared import Cm, Mm, Pt
 
     doc = Document()
     props = doc.core_properties
-    props.title = title_line(b)
+    props.title = title
     props.author = "Inclusie-assistent"
     props.language = "nl-NL"
-    props.subject = "Gespreksvoorbereiding schoolbezoek"
     for section in doc.sections:
-        # A4 (python-docx's template is US Letter), with margins that leave room to write
         section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin = section.bottom_margin = Cm(1.8)
+        section.top_margin = section.bottom_margin = Cm(top_bottom_cm)
         section.left_margin = section.right_margin = Cm(2)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(10)
     normal.paragraph_format.space_after = Pt(4)
+    return doc
+
+
+def _docx_document(b: Briefing):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt, RGBColor
+
+    doc = a4_document(title_line(b), top_bottom_cm=1.8)
+    doc.core_properties.subject = "Gespreksvoorbereiding schoolbezoek"
+    normal = doc.styles["Normal"]
     # Compact headings: the briefing should fit on a few printed pages.
     for name, size, before in (("Title", 22, 0), ("Heading 1", 14, 12), ("Heading 2", 11, 6)):
         st = doc.styles[name]
