@@ -10,15 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, REPO, copy_corpus, free_port, run_cli, stop_process
+from .apiserve import start_serve
+from .conftest import ARTIFACTS, REPO, copy_corpus, run_cli, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +32,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-START_DEADLINE = 120  # seconds for `inclusie serve` to answer GET /
 ANSWER_TIMEOUT = 60_000  # ms for one chat answer (the server may share 2 cores with other work)
 UI_TIMEOUT = 20_000  # ms for ordinary UI reactions
 
@@ -67,14 +63,6 @@ samen aan tafel zitten.
 
 
 # -- server -------------------------------------------------------------------------------------
-def _get_status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status
-    except Exception:
-        return None
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`inclusie serve` on 127.0.0.1 over a fresh index; yields (url, env, data dir)."""
@@ -91,29 +79,11 @@ def server(tmp_path_factory):
     r = run_cli("ingest", str(corpus), env=env, timeout=400)
     assert r.returncode == 0, r.stderr[-2000:]
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    exe = Path(sys.executable).parent / "inclusie"
-    log = open(root / "serve.log", "w+", encoding="utf-8")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    served = start_serve(env, root / "serve.log")
     try:
-        deadline = time.monotonic() + START_DEADLINE
-        while _get_status(url) != 200:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(
-                    f"inclusie serve did not come up (exit {proc.poll()}):\n{log.read()[-3000:]}"
-                )
-            time.sleep(0.5)
-        yield url, env, data
+        yield served.url + "/", env, data
     finally:
-        stop_process(proc)
-        log.close()
+        stop_process(served.proc)
 
 
 # -- browser ------------------------------------------------------------------------------------

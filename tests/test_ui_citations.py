@@ -16,17 +16,14 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from .conftest import ARTIFACTS, REPO, copy_corpus, free_port, run_cli, stop_process
+from .apiserve import start_serve
+from .conftest import ARTIFACTS, REPO, copy_corpus, run_cli, stop_process
 from .docgen import filler, write_pdf
 
 pytestmark = pytest.mark.slow
@@ -44,7 +41,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-START_DEADLINE = 180  # seconds for `inclusie serve` to answer GET /
 ANSWER_TIMEOUT = 60_000  # ms for one chat answer (the server may share 2 cores with other work)
 UI_TIMEOUT = 20_000  # ms for ordinary UI reactions
 SHOTS = Path("/tmp/shots")  # a copy of the phone screenshot, to look at after a run
@@ -87,40 +83,6 @@ EVAL_IDS = ("g001", "g002", "g003", "g069")
 
 
 # -- servers ------------------------------------------------------------------------------------
-def _get_status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except OSError:
-        return None
-
-
-def _serve(data: Path, env: dict, log_path: Path) -> tuple[subprocess.Popen, str, object]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    exe = Path(sys.executable).parent / "inclusie"
-    log = open(log_path, "w+", encoding="utf-8")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **env},
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + START_DEADLINE
-    while _get_status(url) not in (200, 401):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_process(proc)
-            log.seek(0)
-            pytest.fail(
-                f"inclusie serve did not come up (exit {proc.poll()}):\n{log.read()[-3000:]}"
-            )
-        time.sleep(0.5)
-    return proc, url, log
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`inclusie serve` (no login) over the corpus, a Markdown plan and a PDF, with a report."""
@@ -165,12 +127,11 @@ def server(tmp_path_factory):
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
 
-    proc, url, log = _serve(data, env, root / "serve.log")
+    served = start_serve(env, root / "serve.log")
     try:
-        yield {"url": url, "data": data, "pdf": pdf}
+        yield {"url": served.url + "/", "data": data, "pdf": pdf}
     finally:
-        stop_process(proc)
-        log.close()
+        stop_process(served.proc)
 
 
 @pytest.fixture(scope="module")
@@ -196,12 +157,11 @@ def login_server(tmp_path_factory):
     }
     r = run_cli("ingest", str(uploads), env=env, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
-    proc, url, log = _serve(data, env, root / "serve.log")
+    served = start_serve(env, root / "serve.log")
     try:
-        yield {"url": url.rstrip("/"), "pdf": pdf}
+        yield {"url": served.url, "pdf": pdf}
     finally:
-        stop_process(proc)
-        log.close()
+        stop_process(served.proc)
 
 
 # -- browser ------------------------------------------------------------------------------------

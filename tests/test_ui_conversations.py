@@ -7,24 +7,19 @@ browser: its own cookies and tabs) and leaves a screenshot per page in test-arti
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, copy_corpus, free_port, run_cli, stop_process
+from .apiserve import start_serve
+from .conftest import ARTIFACTS, copy_corpus, run_cli, stop_process
 from .test_ui_browser import (
     ANSWER_TIMEOUT,
-    START_DEADLINE,
     TRANSPORT_Q,
     UI_TIMEOUT,
     UPLOAD_DOC,
     _choose,
-    _get_status,
     _upload,
     ask,
     browser,  # noqa: F401  (the module's chromium, a fixture)
@@ -54,29 +49,11 @@ def server(tmp_path_factory):
     r = run_cli("ingest", str(corpus), env=env, timeout=900)  # 2 shared cores
     assert r.returncode == 0, r.stderr[-2000:]
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    exe = Path(sys.executable).parent / "inclusie"
-    log = open(root / "serve.log", "w+", encoding="utf-8")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    served = start_serve(env, root / "serve.log")
     try:
-        deadline = time.monotonic() + START_DEADLINE
-        while _get_status(url) != 200:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(
-                    f"inclusie serve did not come up (exit {proc.poll()}):\n{log.read()[-3000:]}"
-                )
-            time.sleep(0.5)
-        yield url, env, data
+        yield served.url + "/", env, data
     finally:
-        stop_process(proc)
-        log.close()
+        stop_process(served.proc)
 
 
 @pytest.fixture
